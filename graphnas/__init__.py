@@ -1,0 +1,3 @@
+"""graphnas: graph-generative neural architecture search."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,63 @@
+"""The evaluator contract: score architectures, never raise for a bad architecture."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from graphnas.graph import ArchGraph
+
+Status = Literal["ok", "failed"]
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Outcome of one evaluation.
+
+    `reward` is what the strategy maximises (e.g. validation accuracy); `metrics` holds everything else
+    reported (test accuracies, params, ...); `cost_s` is the real or simulated cost in seconds. A failed
+    evaluation has status "failed", reward NaN and a one-line `error`.
+    """
+
+    reward: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    cost_s: float = 0.0
+    status: Status = "ok"
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and math.isfinite(self.reward)
+
+    @classmethod
+    def failure(cls, reason: str, cost_s: float = 0.0) -> EvalResult:
+        return cls(reward=math.nan, metrics={}, cost_s=cost_s, status="failed", error=reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reward": None if math.isnan(self.reward) else self.reward,
+            "metrics": dict(self.metrics),
+            "cost_s": self.cost_s,
+            "status": self.status,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalResult:
+        reward = data.get("reward")
+        return cls(
+            reward=math.nan if reward is None else float(reward),
+            metrics=dict(data.get("metrics") or {}),
+            cost_s=float(data.get("cost_s", 0.0)),
+            status=data.get("status", "ok"),
+            error=data.get("error"),
+        )
+
+
+@runtime_checkable
+class Evaluator(Protocol):
+    """Scores a batch of architectures; one result per input, in order. Never raises for a bad arch."""
+
+    def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]: ...

@@ -1,0 +1,26 @@
+"""The strategy contract: ask for architectures, be told their results (ask/tell)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from graphnas.evaluators.base import EvalResult
+from graphnas.graph import ArchGraph
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """A search strategy. `ask(n)` proposes n architectures; `tell` reports their results in order.
+
+    Strategies must be deterministic given their seed and the sequence of results told to them, and
+    must round-trip their full state (including RNG state) through `state_dict`/`load_state_dict`.
+    """
+
+    def ask(self, n: int) -> list[ArchGraph]: ...
+
+    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
