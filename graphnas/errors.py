@@ -1,4 +1,4 @@
-"""User-facing errors: each carries one line naming the input and the problem (CLI exit status 2)."""
+"""User-facing errors: one line naming the input and the problem (CLI exit status 2)."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ class ArchGraph:
 
     # ----------------------------------------------------------------------------- validation
     def structural_problems(self) -> list[str]:
-        """Every structural problem: bad ids, backward edges, cycles, duplicates, bad roles, size."""
+        """Every structural problem: ids, backward edges, cycles, duplicates, roles, size."""
         problems: list[str] = []
         n = self.num_nodes
         if n > MAX_NODES:
@@ -223,8 +223,8 @@ class ArchGraph:
         """Hash equal for isomorphic labelled DAGs (labels: node op/role/stage, edge op).
 
         Exact canonical form by individualisation-refinement; prefix "c:". When the search would
-        exceed EXACT_SEARCH_LEAVES (very symmetric large graphs) a Weisfeiler-Lehman hash is returned
-        with prefix "w:" and callers confirm collisions with `is_isomorphic`.
+        exceed EXACT_SEARCH_LEAVES (very symmetric large graphs) a Weisfeiler-Lehman hash is
+        returned with prefix "w:" and callers confirm collisions with `is_isomorphic`.
         """
         form = canonical_form(self)
         if form is None:
@@ -262,7 +262,7 @@ class ArchGraph:
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "architecture") -> ArchGraph:
-        """Parse a dict of the versioned schema; every structural problem raises InvalidArchError."""
+        """Parse a dict of the versioned schema; any problem raises InvalidArchError."""
         return _arch_from_dict(data, source)
 
     @classmethod
@@ -408,7 +408,7 @@ class ArchGraph:
         return cls(nodes, edges, space)
 
 
-# ===================================================================================== helpers
+# ============================================================================ helpers
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
@@ -563,7 +563,7 @@ def _arch_from_dot(text: str, source: str) -> ArchGraph:
     return arch
 
 
-# ===================================================================================== canonical form
+# ============================================================================ canonical form
 def _node_label(node: Node) -> str:
     return f"{node.role}|{node.op if node.op is not None else ''}|{node.stage}"
 

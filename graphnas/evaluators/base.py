@@ -16,9 +16,9 @@ Status = Literal["ok", "failed"]
 class EvalResult:
     """Outcome of one evaluation.
 
-    `reward` is what the strategy maximises (e.g. validation accuracy); `metrics` holds everything else
-    reported (test accuracies, params, ...); `cost_s` is the real or simulated cost in seconds. A failed
-    evaluation has status "failed", reward NaN and a one-line `error`.
+    `reward` is what the strategy maximises (e.g. validation accuracy); `metrics` holds everything
+    else reported (test accuracies, params, ...); `cost_s` is the real or simulated cost in seconds.
+    A failed evaluation has status "failed", reward NaN and a one-line `error`.
     """
 
     reward: float
@@ -58,6 +58,6 @@ class EvalResult:
 
 @runtime_checkable
 class Evaluator(Protocol):
-    """Scores a batch of architectures; one result per input, in order. Never raises for a bad arch."""
+    """Scores a batch of architectures, one result per input in order; never raises for one."""
 
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]: ...
