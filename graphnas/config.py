@@ -1,0 +1,278 @@
+"""Dataclass configs loaded from YAML with `key=value` overrides (OmegaConf structured configs).
+
+A config file is plain YAML read with `yaml.safe_load`; it is merged over the dataclass defaults,
+then dotted overrides (`strategy.params.population=20 seed=3`) are merged over that. Every problem
+(bad YAML, unknown key, wrong type, bad value) becomes a one-line `ConfigError` naming the file or
+the override. Nothing here is global: each load returns a fresh object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from graphnas.errors import ConfigError
+
+T = TypeVar("T")
+
+# Sections naming a registered component: `strategy: random` means `strategy: {name: random}`.
+COMPONENT_SECTIONS = ("strategy", "evaluator", "pool")
+
+
+@dataclass
+class ComponentConfig:
+    """A registered component chosen by name, with keyword options passed to its constructor."""
+
+    name: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BudgetConfig:
+    """When a search stops: after `queries` unique evaluations and/or `seconds` of evaluation cost.
+
+    `seconds` counts the evaluators' reported cost (simulated for table lookups, measured for real
+    training), so a table search on a time budget behaves like the real search it stands for.
+    """
+
+    queries: int | None = 100
+    seconds: float | None = None
+
+
+@dataclass
+class TrackingConfig:
+    """Where progress goes. `backends`: any of stdout, wandb. `wandb_mode`: online/offline/disabled;
+    unset means the WANDB_MODE environment variable, else offline."""
+
+    backends: list[str] = field(default_factory=list)
+    project: str = "graphnas"
+    wandb_mode: str | None = None
+    log_every: int = 10
+
+
+@dataclass
+class SearchConfig:
+    """Everything a search run needs. `out` unset means `runs/<name>-seed<seed>-<timestamp>`."""
+
+    name: str = "search"
+    space: str = "nb201"
+    strategy: ComponentConfig = field(default_factory=lambda: ComponentConfig(name="random"))
+    evaluator: ComponentConfig = field(
+        default_factory=lambda: ComponentConfig(name="nb201_table", params={"dataset": "cifar10"})
+    )
+    pool: ComponentConfig = field(default_factory=lambda: ComponentConfig(name="serial"))
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    batch_size: int = 1
+    seed: int = 0
+    out: str | None = None
+    device: str = "auto"
+    progress: bool = True
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+    def check(self) -> SearchConfig:
+        """Value checks the type system cannot express; raises ConfigError."""
+        if self.budget.queries is None and self.budget.seconds is None:
+            raise ConfigError("budget: set budget.queries and/or budget.seconds")
+        if self.budget.queries is not None and self.budget.queries < 1:
+            raise ConfigError(f"budget.queries: must be >= 1, got {self.budget.queries}")
+        if self.budget.seconds is not None and not (
+            math.isfinite(self.budget.seconds) and self.budget.seconds > 0
+        ):
+            raise ConfigError(
+                f"budget.seconds: must be a positive number, got {self.budget.seconds}"
+            )
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size: must be >= 1, got {self.batch_size}")
+        if self.seed < 0:
+            raise ConfigError(f"seed: must be >= 0, got {self.seed}")
+        for section in COMPONENT_SECTIONS:
+            if not getattr(self, section).name:
+                raise ConfigError(f"{section}.name: a {section} must be named")
+        if self.tracking.log_every < 1:
+            raise ConfigError(f"tracking.log_every: must be >= 1, got {self.tracking.log_every}")
+        check_device_spec(self.device)
+        return self
+
+
+def check_device_spec(spec: str) -> None:
+    """Accept auto, cpu, mps, cuda or cuda:N; raise ConfigError otherwise."""
+    head, _, index = spec.partition(":")
+    if head in ("auto", "cpu", "mps") and not index:
+        return
+    if head == "cuda" and (not index or index.isdigit()):
+        return
+    raise ConfigError(f"device: {spec!r} is not one of auto, cpu, mps, cuda, cuda:N")
+
+
+def resolve_device(spec: str) -> Any:
+    """The torch.device for a spec (`auto`: cuda, then mps, then cpu)."""
+    import torch
+
+    check_device_spec(spec)
+    if spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    device = torch.device(spec)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device: {spec!r} requested but CUDA is not available")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device: {spec!r} requested but MPS is not available")
+    return device
+
+
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """Read a YAML file holding a mapping (safe loader only); one-line errors name the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a YAML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {_one_line(exc)}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: malformed YAML{where}: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {_one_line(exc)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping of keys to values, got {type(data).__name__}"
+        )
+    return data
+
+
+def load_config(
+    schema: type[T],
+    path: str | Path | None = None,
+    overrides: Sequence[str] = (),
+    data: Mapping[str, Any] | None = None,
+) -> T:
+    """Build a `schema` dataclass: defaults <- YAML file (or `data`) <- `key=value` overrides."""
+    merged = OmegaConf.structured(schema)
+    source = str(path) if path is not None else "config"
+    raw = read_yaml_mapping(path) if path is not None else dict(data or {})
+    merged = _merge(merged, schema, _normalise_components(raw), source)
+    for item in overrides:
+        merged = _merge(merged, schema, _parse_override(item), f"override {item!r}")
+    try:
+        obj = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"{source}: {_omegaconf_message(exc)}") from None
+    check = getattr(obj, "check", None)
+    if callable(check):
+        try:
+            check()
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    return obj  # type: ignore[return-value]
+
+
+def load_search_config(
+    path: str | Path | None = None, overrides: Sequence[str] = ()
+) -> SearchConfig:
+    """The search config of an experiment file plus overrides, checked."""
+    return load_config(SearchConfig, path, overrides)
+
+
+def to_yaml(config: Any) -> str:
+    """The YAML text of a config dataclass (all defaults filled in)."""
+    return OmegaConf.to_yaml(OmegaConf.structured(config))
+
+
+def dump_config(config: Any, path: str | Path) -> Path:
+    """Write the fully resolved config as YAML (atomically) and return the path."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(to_yaml(config), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def as_dict(config: Any) -> dict[str, Any]:
+    """A plain nested dict of a config dataclass (for trackers and summaries)."""
+    return dataclasses.asdict(config)
+
+
+def _normalise_components(raw: Mapping[str, Any]) -> dict[str, Any]:
+    data = dict(raw)
+    for section in COMPONENT_SECTIONS:
+        if isinstance(data.get(section), str):
+            data[section] = {"name": data[section]}
+    return data
+
+
+def _parse_override(item: str) -> dict[str, Any]:
+    """Parse one `a.b=value` item (the value is a YAML scalar, list or map) into a nested dict."""
+    key, sep, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or any(not part.strip() for part in parts):
+        raise ConfigError(f"override {item!r}: expected key=value (e.g. seed=3)")
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {item!r}: malformed value: {_one_line(exc)}") from None
+    if len(parts) == 1 and parts[0] in COMPONENT_SECTIONS and isinstance(value, str):
+        parts = [parts[0], "name"]
+    nested: Any = value
+    for part in reversed(parts):
+        nested = {part.strip(): nested}
+    return nested
+
+
+def _merge(base: DictConfig, schema: type, update: Mapping[str, Any], source: str) -> DictConfig:
+    _check_keys(schema, update, source, prefix="")
+    try:
+        merged = OmegaConf.merge(base, OmegaConf.create(dict(update)))
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"{source}: {_omegaconf_message(exc)}") from None
+    assert isinstance(merged, DictConfig)
+    return merged
+
+
+def _check_keys(schema: type, update: Mapping[str, Any], source: str, prefix: str) -> None:
+    """Unknown keys and non-mappings given for sections, named with the valid keys."""
+    hints = get_type_hints(schema)
+    fields = [f.name for f in dataclasses.fields(schema)]
+    for key, value in update.items():
+        full = f"{prefix}{key}"
+        if key not in fields:
+            raise ConfigError(f"{source}: unknown key {full!r}; valid keys: {', '.join(fields)}")
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, Mapping):
+                raise ConfigError(
+                    f"{source}: {full} must be a mapping with keys "
+                    f"{', '.join(f.name for f in dataclasses.fields(hint))}, got {value!r}"
+                )
+            _check_keys(hint, value, source, prefix=f"{full}.")
+
+
+def _omegaconf_message(exc: OmegaConfBaseException) -> str:
+    """One line from an OmegaConf error: the key and what is wrong with it."""
+    key = getattr(exc, "full_key", None)
+    msg = getattr(exc, "msg", None) or str(exc)
+    msg = _one_line(msg)
+    return f"{key}: {msg}" if key else msg
+
+
+def _one_line(exc: BaseException | str) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
