@@ -1,0 +1,86 @@
+"""Space files: YAML naming a kind and its parameters, resolved by shipped name or by path."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graphnas.errors import ConfigError, InputFileError, UnknownNameError
+from graphnas.spaces.base import SPACE_KINDS, SearchSpace
+
+SPACE_SUFFIXES = (".yaml", ".yml")
+
+
+def shipped_space_dir() -> Path:
+    """Where the named space files live: inside the installed wheel, else the source checkout."""
+    packaged = Path(str(resources.files("graphnas"))) / "space_defs"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "spaces"
+
+
+def shipped_space_names() -> list[str]:
+    folder = shipped_space_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def space_from_config(config: Mapping[str, Any], source: str = "space config") -> SearchSpace:
+    """Build a space from a space-file dict {kind, name?, network?, **params}."""
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"{source}: a space must be a mapping with a 'kind'")
+    params = dict(config)
+    kind = params.pop("kind", None)
+    if not isinstance(kind, str):
+        raise ConfigError(f"{source}: missing 'kind' (valid: {', '.join(SPACE_KINDS.names())})")
+    try:
+        cls = SPACE_KINDS.get(kind)
+    except UnknownNameError as err:
+        raise ConfigError(f"{source}: {err}") from None
+    params.setdefault("name", kind)
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown parameter(s) {', '.join(unknown)} for kind {kind!r}; "
+            f"accepted: {', '.join(accepted)}"
+        )
+    try:
+        return cls(**params)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{source}: {err}") from None
+
+
+def load_space_file(path: Path) -> SearchSpace:
+    """Read a space YAML file (safe loader)."""
+    try:
+        config = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: space file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputFileError(f"{path}: cannot read space file ({err})") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: malformed YAML ({str(err).splitlines()[0]})") from None
+    return space_from_config(config, str(path))
+
+
+def load_space(spec: str | Path | Mapping[str, Any] | SearchSpace) -> SearchSpace:
+    """A space from an instance, a config dict, a path to a YAML file, or a shipped name."""
+    if isinstance(spec, SearchSpace):
+        return spec
+    if isinstance(spec, Mapping):
+        return space_from_config(spec)
+    path = Path(spec)
+    if path.suffix in SPACE_SUFFIXES or path.exists():
+        return load_space_file(path)
+    shipped = shipped_space_dir() / f"{spec}.yaml"
+    if shipped.is_file():
+        return load_space_file(shipped)
+    raise UnknownNameError(
+        f"unknown space {str(spec)!r}; shipped spaces: {', '.join(shipped_space_names())} "
+        "(or give a path to a space YAML file)"
+    )
