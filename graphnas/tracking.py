@@ -1,0 +1,137 @@
+"""Experiment tracking: a small Tracker protocol with stdout and Weights & Biases backends.
+
+The search loop reports scalars per step (`log`), and a final summary (`finish`). wandb is imported
+only here, and only when a wandb tracker is built. Its mode comes from the tracker's `mode` option,
+else the WANDB_MODE environment variable, else "offline" (nothing leaves the machine unless asked).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TextIO, runtime_checkable
+
+from graphnas.errors import ConfigError
+from graphnas.registry import Registry
+
+TRACKERS: Registry = Registry("tracker")
+WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """Receives scalar metrics per step and a final summary."""
+
+    def log(self, metrics: Mapping[str, float], step: int) -> None: ...
+
+    def finish(self, summary: Mapping[str, Any]) -> None: ...
+
+
+@TRACKERS.register("stdout")
+class StdoutTracker:
+    """Prints one line every `every` steps, and the final best result."""
+
+    def __init__(self, every: int = 10, stream: TextIO | None = None) -> None:
+        self.every = max(1, int(every))
+        self.stream = stream
+
+    def _write(self, line: str) -> None:
+        # tqdm.write keeps an active progress bar intact.
+        from tqdm import tqdm
+
+        tqdm.write(line, file=self.stream or sys.stdout)
+
+    def log(self, metrics: Mapping[str, float], step: int) -> None:
+        if step % self.every:
+            return
+        fields = "  ".join(f"{key} {_fmt(value)}" for key, value in metrics.items())
+        self._write(f"step {step:>6}  {fields}")
+
+    def finish(self, summary: Mapping[str, Any]) -> None:
+        best = summary.get("best") or {}
+        self._write(
+            f"done: {summary.get('queries', 0)} queries, best reward {_fmt(best.get('reward'))}"
+        )
+
+
+@TRACKERS.register("wandb")
+class WandbTracker:
+    """Logs to Weights & Biases; offline unless `mode` or WANDB_MODE says otherwise."""
+
+    def __init__(
+        self,
+        run_dir: str | Path,
+        config: Mapping[str, Any] | None = None,
+        project: str = "graphnas",
+        name: str | None = None,
+        mode: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> None:
+        self.mode = mode or os.environ.get("WANDB_MODE") or "offline"
+        if self.mode not in WANDB_MODES:
+            raise ConfigError(
+                f"tracking.wandb_mode: {self.mode!r} is not one of online, offline, disabled"
+            )
+        try:
+            import wandb
+        except ImportError:
+            raise ConfigError(
+                "tracking backend 'wandb' needs the wandb package (pip install wandb)"
+            ) from None
+        self._run = wandb.init(
+            project=project,
+            name=name,
+            dir=str(run_dir),
+            config=dict(config or {}),
+            mode=self.mode,
+            tags=list(tags),
+            reinit="create_new",
+        )
+
+    def log(self, metrics: Mapping[str, float], step: int) -> None:
+        self._run.log(dict(metrics), step=step)
+
+    def finish(self, summary: Mapping[str, Any]) -> None:
+        best = summary.get("best") or {}
+        for key in ("queries", "wall_s"):
+            if key in summary:
+                self._run.summary[key] = summary[key]
+        if best:
+            self._run.summary["best_reward"] = best.get("reward")
+            self._run.summary["best_hash"] = best.get("hash")
+            for key, value in (best.get("metrics") or {}).items():
+                if isinstance(value, (int, float)):
+                    self._run.summary[f"best_{key}"] = value
+        self._run.finish()
+
+
+class TrackerGroup:
+    """Fans every call out to several trackers."""
+
+    def __init__(self, trackers: Sequence[Tracker]) -> None:
+        self.trackers = list(trackers)
+
+    def log(self, metrics: Mapping[str, float], step: int) -> None:
+        for tracker in self.trackers:
+            tracker.log(metrics, step)
+
+    def finish(self, summary: Mapping[str, Any]) -> None:
+        for tracker in self.trackers:
+            tracker.finish(summary)
+
+
+def build_trackers(
+    backends: Sequence[str], options: Mapping[str, Mapping[str, Any]] | None = None, **context: Any
+) -> TrackerGroup:
+    """Build the named trackers; `options[name]` are that tracker's own options, `context`
+    (run_dir, config, project, name, ...) is passed where a tracker accepts it."""
+    options = options or {}
+    return TrackerGroup([TRACKERS.build(name, options.get(name), context) for name in backends])
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
