@@ -177,7 +177,8 @@ class ArchGraph:
                 problems.append(f"edge {e.src}->{e.dst} enters input node {e.dst}")
             if self.nodes[e.src].role == "output":
                 problems.append(f"edge {e.src}->{e.dst} leaves output node {e.src}")
-        if backward and _has_cycle(n, [(e.src, e.dst) for e in self.edges if e.src != e.dst]):
+        in_range = [(e.src, e.dst) for e in self.edges if 0 <= e.src < n and 0 <= e.dst < n]
+        if backward and _has_cycle(n, [(s, d) for s, d in in_range if s != d]):
             problems.append("the edges form a cycle")
         return problems
 
