@@ -1,0 +1,161 @@
+"""The `graphnas` command line. Each command is a thin function over library code.
+
+Every user-facing problem (a GraphnasError, a usage error, a missing file) ends with one line on
+stderr naming the input and the problem, and exit status 2; no traceback. To add a command, write a
+small function decorated with `@app.command()` that calls into the library.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from graphnas import __version__
+from graphnas.errors import GraphnasError
+
+app = typer.Typer(
+    name="graphnas",
+    help="Graph-generative neural architecture search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+USER_ERROR_STATUS = 2
+
+
+def echo(line: str = "") -> None:
+    typer.echo(line)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        echo(f"graphnas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Graph-generative neural architecture search."""
+
+
+# ---------------------------------------------------------------------- search
+@app.command()
+def search(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Experiment YAML file.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(help="key=value overrides, e.g. seed=3 out=runs/a budget.queries=50"),
+    ] = None,
+) -> None:
+    """Run an architecture search described by a config file (plus key=value overrides)."""
+    from graphnas.config import load_search_config
+    from graphnas.search import run_search
+
+    if config is None:
+        raise GraphnasError("search: --config FILE is required (e.g. experiments/nb201.yaml)")
+    summary = run_search(load_search_config(config, overrides or []))
+    print_search_summary(summary)
+
+
+def print_search_summary(summary: dict[str, Any]) -> None:
+    """The best architecture, its reward and test metrics, and where the run was written."""
+    best = summary.get("best")
+    echo()
+    if best is None:
+        echo(f"no successful evaluation in {summary['queries']} queries ({summary['stopped']})")
+    else:
+        metrics = best.get("metrics") or {}
+        echo(f"best architecture:  {best['code']}")
+        echo(f"validation reward:  {_number(best['reward'])}")
+        if "test_accuracy" in metrics:
+            echo(f"test accuracy:      {_number(metrics['test_accuracy'])}")
+        extra = {k: v for k, v in metrics.items() if k != "test_accuracy"}
+        if extra:
+            echo("metrics:            " + ", ".join(f"{k}={_number(v)}" for k, v in extra.items()))
+        echo(f"found at query:     {best['query']} of {summary['queries']}")
+    echo(
+        f"queries:            {summary['queries']} unique ({summary['duplicates']} repeats free, "
+        f"{summary['failed']} failed) in {summary['wall_s']:.2f} s; stopped by {summary['stopped']}"
+    )
+    if summary.get("run_dir"):
+        echo(f"run directory:      {summary['run_dir']}")
+
+
+# ---------------------------------------------------------------------- info
+@app.command()
+def info(space: Annotated[str, typer.Argument(help="A shipped space name or a space YAML file.")]):
+    """Describe a search space: size, vocabulary, parameters and an example architecture."""
+    from graphnas.spaces import load_space, shipped_space_names
+
+    loaded = load_space(space)
+    description = loaded.describe()
+    echo(f"space:       {description.name} (kind {description.kind})")
+    echo(f"size:        {description.size:,} architectures (10^{description.log10_size:.2f})")
+    echo(f"ops on:      {description.ops_on}")
+    echo(f"vocabulary:  {', '.join(description.vocabulary)}")
+    for key, value in description.details.items():
+        echo(f"{key + ':':<12} {value}")
+    echo(f"network:     {loaded.network}")
+    echo(f"example:     {loaded.encode(loaded.example())}")
+    if space in shipped_space_names():
+        echo(f"(shipped space; other shipped spaces: {', '.join(shipped_space_names())})")
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+# ---------------------------------------------------------------------- entry point
+def user_error_line(exc: BaseException) -> str | None:
+    """The one-line message for a user-facing problem, or None for a bug (which keeps its trace)."""
+    if isinstance(exc, GraphnasError):
+        text = str(exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
+    format_message = getattr(exc, "format_message", None)
+    if callable(format_message):  # click/typer usage errors (typer may vendor its own click)
+        return " ".join(str(format_message()).split())
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the command; user errors end as one stderr line and status 2."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        args = ["--help"]
+    try:
+        app(args=args, prog_name="graphnas", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except (typer.Abort, KeyboardInterrupt):
+        print("graphnas: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        line = user_error_line(exc)
+        if line is None:
+            raise
+        print(f"graphnas: error: {line}", file=sys.stderr)
+        return USER_ERROR_STATUS
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The run directory of a search: config.yaml, ledger.jsonl (append-only), summary.json.
+
+The ledger gets one JSON line per evaluation, flushed and fsynced before the search moves on, so a
+crash loses at most the evaluation in flight. JSON files are replaced atomically (temp + rename).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from graphnas.errors import ConfigError, InputFileError
+
+CONFIG_FILE = "config.yaml"
+LEDGER_FILE = "ledger.jsonl"
+SUMMARY_FILE = "summary.json"
+
+
+class RunDir:
+    """Paths and writers of one run directory."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.config = self.path / CONFIG_FILE
+        self.ledger = self.path / LEDGER_FILE
+        self.summary = self.path / SUMMARY_FILE
+
+    @classmethod
+    def create(cls, path: str | Path) -> RunDir:
+        """A new run directory; refuses one that already holds a run (nothing is overwritten)."""
+        run = cls(path)
+        if run.path.exists() and not run.path.is_dir():
+            raise ConfigError(f"out: {run.path} exists and is not a directory")
+        if run.ledger.exists() or run.summary.exists():
+            raise ConfigError(
+                f"out: {run.path} already holds a run; choose another out=... directory"
+            )
+        try:
+            run.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"out: cannot create {run.path}: {exc.strerror or exc}") from None
+        return run
+
+    @staticmethod
+    def default_path(name: str, seed: int, root: str | Path = "runs") -> Path:
+        """runs/<name>-seed<seed>-<YYYYmmdd-HHMMSS>, with a numeric suffix if that exists."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = Path(root) / f"{name}-seed{seed}-{stamp}"
+        candidate, k = base, 1
+        while candidate.exists():
+            k += 1
+            candidate = base.with_name(f"{base.name}-{k}")
+        return candidate
+
+    def open_ledger(self) -> LedgerWriter:
+        return LedgerWriter(self.ledger)
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        write_json_atomic(self.summary, summary)
+
+    def read_ledger(self) -> Iterator[dict[str, Any]]:
+        """The ledger's entries in order (a torn last line from a crash is skipped)."""
+        yield from read_jsonl(self.ledger)
+
+
+class LedgerWriter:
+    """Appends one JSON line per entry, flushed and fsynced."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = path.open("a", encoding="utf-8")
+
+    def append(self, entry: Mapping[str, Any]) -> None:
+        self._handle.write(dumps_line(entry) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def dumps_line(data: Any) -> str:
+    """Compact JSON with non-finite floats as null and numpy scalars as Python numbers."""
+    return json.dumps(json_safe(data), separators=(",", ":"), allow_nan=False)
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with non-finite floats replaced by None and numpy types made plain."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    item = getattr(value, "item", None)  # numpy scalars and 0-d arrays
+    if callable(item):
+        return json_safe(item())
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return json_safe(tolist())
+    return str(value)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to a temp file in the same folder, fsync it, then rename it over `path`."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(json_safe(data), handle, indent=2, allow_nan=False)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Entries of a JSON-lines file; a malformed line other than a torn last one is an error."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read: {exc}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                return  # a line torn by a crash mid-write
+            raise InputFileError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
+        if not isinstance(entry, dict):
+            raise InputFileError(f"{path}: line {number} is not a JSON object")
+        yield entry
