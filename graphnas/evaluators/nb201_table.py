@@ -32,14 +32,15 @@ from graphnas.spaces.base import SearchSpace
 
 # Parameters added to the CIFAR-10 count by the larger classifiers (64 features x extra classes).
 EXTRA_CLASSIFIER_PARAMS = {"cifar10": 0, "cifar100": 5_850, "imagenet16": 7_150}
+# Accepted spellings, compared lower-case without "-" and "_" (so "CIFAR-100" works too).
 DATASET_ALIASES = {
     "cifar10": "cifar10",
-    "cifar10_valid": "cifar10",
+    "cifar10valid": "cifar10",
     "c10": "cifar10",
     "cifar100": "cifar100",
     "c100": "cifar100",
     "imagenet16": "imagenet16",
-    "imagenet16_120": "imagenet16",
+    "imagenet16120": "imagenet16",
     "in16": "imagenet16",
 }
 NUM_CELLS = 15_625
@@ -85,7 +86,7 @@ def load_nb201_table() -> NB201Table:
 
 
 def canonical_dataset(name: str) -> str:
-    key = name.strip().lower().replace("-", "_")
+    key = name.strip().lower().replace("-", "").replace("_", "")
     if key not in DATASET_ALIASES:
         raise ConfigError(
             f"nb201_table dataset {name!r}: expected one of cifar10, cifar100, imagenet16-120"
