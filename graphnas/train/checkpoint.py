@@ -1,0 +1,48 @@
+"""Training checkpoints: written atomically (temp file, fsync, rename), read with weights_only=True.
+
+A checkpoint holds only tensors, numbers, strings, lists and dicts, so loading it never runs code.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from graphnas.errors import InputFileError
+
+FORMAT = "graphnas.train-checkpoint/1"
+
+
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
+    """Write `state` (plus the format tag) to `path` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            torch.save({"format": FORMAT, **state}, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by `save_checkpoint` (CPU tensors; weights-only unpickling)."""
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: checkpoint not found") from None
+    except Exception as err:  # any unreadable or refused content is a bad input file
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputFileError(f"{path}: not a readable training checkpoint ({first})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise InputFileError(f"{path}: not a graphnas training checkpoint")
+    return state
