@@ -2,15 +2,14 @@
 
 CIFAR-10 (`cifar-10-batches-py/`): data_batch_1..5, test_batch, batches.meta (label_names).
 CIFAR-100 (`cifar-100-python/`): train, test, meta (fine_label_names). Each batch is a dict with
-`data` (uint8 (N, 3072), channel-major 32x32) and `labels` / `fine_labels`. The unpickler builds
-only plain containers, strings, numbers and numeric numpy arrays; anything else is refused, so a
-tampered file cannot run code. CIFAR has no separate validation split: `val` is the test batch.
+`data` (uint8 (N, 3072), channel-major 32x32) and `labels` / `fine_labels`. The unpickler
+(`graphnas.safe_pickle`) builds only plain containers, strings, numbers and numeric numpy arrays;
+anything else is refused, so a tampered file cannot run code. CIFAR has no separate validation
+split: `val` is the test batch.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,80 +20,9 @@ import torch
 from graphnas.data.dataset import ImageDataset, ImageSplit, channel_stats
 from graphnas.data.sources import FileSource, open_dataset_tree
 from graphnas.errors import InputFileError
+from graphnas.safe_pickle import UnsafePickleError, load_data_pickle
 
-# The only globals a CIFAR pickle needs: numpy's array reconstruction. Protocol-2 pickles written by
-# Python 3 also store bytes as `_codecs.encode(text, "latin1")`, served by `_latin1_bytes`.
-_ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-}
-_NUMERIC_KINDS = set("biuf")  # bool, signed, unsigned, float
-
-
-class UnsafePickleError(InputFileError):
-    """A pickle asks for something other than plain data and numeric arrays."""
-
-
-class _DataOnlyUnpickler(pickle.Unpickler):
-    def __init__(self, handle: io.BytesIO, source: str) -> None:
-        super().__init__(handle, encoding="bytes")
-        self.source = source
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("_codecs", "encode"):
-            return _latin1_bytes
-        if (module, name) in _ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise UnsafePickleError(
-            f"{self.source}: refused to load: pickle references {module}.{name} "
-            "(only plain data and numeric arrays are allowed)"
-        )
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise UnsafePickleError(f"{self.source}: refused to load: pickle uses persistent ids")
-
-
-def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
-    """The one use of `_codecs.encode` in a data pickle: bytes stored as latin-1 text."""
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise UnsafePickleError("refused to load: pickle calls _codecs.encode with other arguments")
-    return text.encode("latin1")
-
-
-def load_data_pickle(data: bytes, source: str) -> Any:
-    """Unpickle `data`, allowing only dicts, lists, str, bytes, numbers and numeric arrays."""
-    try:
-        value = _DataOnlyUnpickler(io.BytesIO(data), source).load()
-    except UnsafePickleError:
-        raise
-    except Exception as err:  # any malformed pickle: report it as a bad input file
-        raise InputFileError(
-            f"{source}: not a valid pickle ({type(err).__name__}: {err})"
-        ) from None
-    _check_plain(value, source)
-    return value
-
-
-def _check_plain(value: Any, source: str, depth: int = 0) -> None:
-    if depth > 20:
-        raise UnsafePickleError(f"{source}: refused to load: data nested too deeply")
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in _NUMERIC_KINDS:
-            raise UnsafePickleError(
-                f"{source}: refused to load: array of dtype {value.dtype} "
-                "(only numeric arrays are allowed)"
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_plain(key, source, depth + 1)
-            _check_plain(item, source, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _check_plain(item, source, depth + 1)
-    elif value is not None and not isinstance(value, (str, bytes, int, float)):
-        raise UnsafePickleError(f"{source}: refused to load: value of type {type(value).__name__}")
+__all__ = ["UnsafePickleError", "load_cifar", "load_data_pickle"]
 
 
 @dataclass(frozen=True)
