@@ -171,7 +171,9 @@ def load_config(
     raw = read_yaml_mapping(path) if path is not None else dict(data or {})
     merged = _merge(merged, schema, _normalise_components(raw), source)
     for item in overrides:
-        merged = _merge(merged, schema, _parse_override(item), f"override {item!r}")
+        update = _parse_override(item)
+        _reset_replaced_params(merged, update)
+        merged = _merge(merged, schema, update, f"override {item!r}")
     try:
         obj = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
@@ -217,6 +219,19 @@ def _normalise_components(raw: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(data.get(section), str):
             data[section] = {"name": data[section]}
     return data
+
+
+def _reset_replaced_params(merged: DictConfig, update: Mapping[str, Any]) -> None:
+    """An override that renames a component, or gives its params as a mapping, replaces the
+    params from the file instead of merging into them (`strategy=random` drops evolution's)."""
+    for section in COMPONENT_SECTIONS:
+        change = update.get(section)
+        if not isinstance(change, Mapping) or section not in merged:
+            continue
+        node = merged[section]
+        renamed = "name" in change and change["name"] != node.get("name")
+        if renamed or isinstance(change.get("params"), Mapping):
+            node.params = {}
 
 
 def _parse_override(item: str) -> dict[str, Any]:

@@ -94,3 +94,13 @@ def test_device_resolution() -> None:
     assert resolve_device("auto").type in {"cpu", "cuda", "mps"}
     with pytest.raises(ConfigError):
         resolve_device("tpu")
+
+
+def test_renaming_a_component_drops_the_file_params(tmp_path: Path) -> None:
+    path = write(tmp_path, "strategy:\n  name: evolution\n  params:\n    population_size: 9\n")
+    assert load_search_config(path, ["strategy=random"]).strategy.params == {}
+    assert load_search_config(path, ["strategy.name=random"]).strategy.params == {}
+    same = load_search_config(path, ["strategy=evolution", "strategy.params.sample_size=2"])
+    assert same.strategy.params == {"population_size": 9, "sample_size": 2}
+    replaced = load_search_config(path, ["strategy.params={sample_size: 4}"])
+    assert replaced.strategy.params == {"sample_size": 4}
