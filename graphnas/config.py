@@ -171,9 +171,9 @@ def load_config(
     raw = read_yaml_mapping(path) if path is not None else dict(data or {})
     merged = _merge(merged, schema, _normalise_components(raw), source)
     for item in overrides:
-        update = _parse_override(item)
-        _reset_replaced_params(merged, update)
-        merged = _merge(merged, schema, update, f"override {item!r}")
+        path, value = _parse_override(item)
+        _reset_replaced_params(merged, path, value)
+        merged = _merge(merged, schema, _nested(path, value), f"override {item!r}")
     try:
         obj = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
@@ -221,24 +221,23 @@ def _normalise_components(raw: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _reset_replaced_params(merged: DictConfig, update: Mapping[str, Any]) -> None:
-    """An override that renames a component, or gives its params as a mapping, replaces the
-    params from the file instead of merging into them (`strategy=random` drops evolution's)."""
-    for section in COMPONENT_SECTIONS:
-        change = update.get(section)
-        if not isinstance(change, Mapping) or section not in merged:
-            continue
-        node = merged[section]
-        renamed = "name" in change and change["name"] != node.get("name")
-        if renamed or isinstance(change.get("params"), Mapping):
-            node.params = {}
+def _reset_replaced_params(merged: DictConfig, path: list[str], value: Any) -> None:
+    """An override that renames a component (`strategy=random`), or sets its whole `params` to a
+    mapping, replaces the params from the file instead of merging into them."""
+    section = path[0]
+    if section not in COMPONENT_SECTIONS or section not in merged or len(path) != 2:
+        return
+    node = merged[section]
+    renamed = path[1] == "name" and value != node.get("name")
+    if renamed or (path[1] == "params" and isinstance(value, Mapping)):
+        node.params = {}
 
 
-def _parse_override(item: str) -> dict[str, Any]:
-    """Parse one `a.b=value` item (the value is a YAML scalar, list or map) into a nested dict."""
+def _parse_override(item: str) -> tuple[list[str], Any]:
+    """Parse one `a.b=value` item (the value is a YAML scalar, list or map): (key path, value)."""
     key, sep, text = item.partition("=")
-    parts = key.strip().split(".")
-    if not sep or any(not part.strip() for part in parts):
+    parts = [part.strip() for part in key.strip().split(".")]
+    if not sep or any(not part for part in parts):
         raise ConfigError(f"override {item!r}: expected key=value (e.g. seed=3)")
     try:
         value = yaml.safe_load(text) if text.strip() else ""
@@ -246,9 +245,13 @@ def _parse_override(item: str) -> dict[str, Any]:
         raise ConfigError(f"override {item!r}: malformed value: {_one_line(exc)}") from None
     if len(parts) == 1 and parts[0] in COMPONENT_SECTIONS and isinstance(value, str):
         parts = [parts[0], "name"]
+    return parts, value
+
+
+def _nested(path: list[str], value: Any) -> dict[str, Any]:
     nested: Any = value
-    for part in reversed(parts):
-        nested = {part.strip(): nested}
+    for part in reversed(path):
+        nested = {part: nested}
     return nested
 
 
