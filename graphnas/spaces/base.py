@@ -25,7 +25,8 @@ class GenerationRules:
     `node_ops` (node-labelled spaces) except where `fixed_ops` fixes them; edge ops come from
     `edge_ops` (edge-labelled spaces; an absent edge is the "none" op). With `stop_op` set, the
     graph ends at the first node given that op (at least `min_nodes` nodes); otherwise it has
-    exactly `max_nodes` nodes.
+    exactly `max_nodes` nodes. `edge_op_choices[j][t]`, when given, narrows the ops allowed on an
+    edge j -> t (None there, or no table at all, allows every op of `edge_ops`).
     """
 
     max_nodes: int
@@ -43,6 +44,7 @@ class GenerationRules:
     require_in_edge: bool = False
     require_out_edge: bool = False
     notes: str = ""
+    edge_op_choices: tuple[tuple[tuple[str, ...] | None, ...], ...] | None = None
 
 
 @dataclass

@@ -144,6 +144,13 @@ class ENASMacroSpace(SearchSpace):
             stages=(0,) * n,
             allowed_edges=tuple(tuple(j < t for t in range(n)) for j in range(n)),
             forced_edges=tuple(tuple(j == t - 1 for t in range(n)) for j in range(n)),
+            edge_op_choices=tuple(
+                tuple(
+                    (CHAIN, CHAIN_SKIP) if j == t - 1 else (SKIP,) if j < t - 1 else None
+                    for t in range(n)
+                )
+                for j in range(n)
+            ),
             notes="chain edge j=t-1 is 'chain' or 'chain+skip'; other present edges are 'skip'",
         )
 
