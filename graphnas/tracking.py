@@ -107,6 +107,14 @@ class WandbTracker:
         self._run.finish()
 
 
+def wandb_mode(explicit: str | None = None) -> str:
+    """The wandb mode: the explicit option, else WANDB_MODE, else "offline"."""
+    mode = explicit or os.environ.get("WANDB_MODE") or "offline"
+    if mode not in WANDB_MODES:
+        raise ConfigError(f"tracking.wandb_mode: {mode!r} is not one of online, offline, disabled")
+    return mode
+
+
 class TrackerGroup:
     """Fans every call out to several trackers."""
 
@@ -125,10 +133,16 @@ class TrackerGroup:
 def build_trackers(
     backends: Sequence[str], options: Mapping[str, Mapping[str, Any]] | None = None, **context: Any
 ) -> TrackerGroup:
-    """Build the named trackers; `options[name]` are that tracker's own options, `context`
-    (run_dir, config, project, name, ...) is passed where a tracker accepts it."""
+    """Build the named trackers. `options[name]` are that tracker's own options; `context`
+    (run_dir, config, project, name, ...) is passed where a tracker accepts it, unless the
+    tracker's own options set the same key."""
     options = options or {}
-    return TrackerGroup([TRACKERS.build(name, options.get(name), context) for name in backends])
+    trackers = []
+    for name in backends:
+        own = dict(options.get(name) or {})
+        shared = {key: value for key, value in context.items() if key not in own}
+        trackers.append(TRACKERS.build(name, own, shared))
+    return TrackerGroup(trackers)
 
 
 def _fmt(value: Any) -> str:
