@@ -85,7 +85,18 @@ class LedgerWriter:
 
 def dumps_line(data: Any) -> str:
     """Compact JSON with non-finite floats as null and numpy scalars as Python numbers."""
-    return json.dumps(json_safe(data), separators=(",", ":"), allow_nan=False)
+    try:  # fast path: plain data needs no copy
+        return json.dumps(data, separators=(",", ":"), allow_nan=False, default=_plain)
+    except ValueError:  # a NaN or infinity somewhere
+        return json.dumps(json_safe(data), separators=(",", ":"), allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    """json.dumps fallback for numpy scalars/arrays and other objects."""
+    safe = json_safe(value)
+    if safe is value:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    return safe
 
 
 def json_safe(value: Any) -> Any:
@@ -100,10 +111,7 @@ def json_safe(value: Any) -> Any:
         return int(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    item = getattr(value, "item", None)  # numpy scalars and 0-d arrays
-    if callable(item):
-        return json_safe(item())
-    tolist = getattr(value, "tolist", None)
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
     if callable(tolist):
         return json_safe(tolist())
     return str(value)
