@@ -1,0 +1,149 @@
+"""NAS-Bench-201 network: stem, 3 stages of N cells at C, 2C, 4C, residual reductions, head.
+
+Cell semantics are the benchmark's: node t is the sum over edges (j, t) of op(node j); 'none' is
+an absent edge (an input node with no edges is zero). Execution fuses the work that shares an
+input: the ReLU in front of all conv edges leaving a node is computed once, and edges of the
+same conv kernel leaving a node run as one convolution whose output channels are split per edge
+(BatchNorm is per channel, so one BN over the concatenation is exactly the per-edge BNs).
+Parameter and FLOP counts are unchanged by the fusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from graphnas.compiler.cost import (
+    ZERO,
+    Cost,
+    bn_cost,
+    conv_cost,
+    linear_cost,
+    pool_cost,
+    relu_conv_bn_cost,
+)
+from graphnas.compiler.kinds import KIND_COMPILERS, KindCompiler, positive_ints
+from graphnas.compiler.ops import ClassifierHead, ConvBN, ResidualReduction, avg_pool_3x3
+from graphnas.graph import ArchGraph
+from graphnas.spaces.base import SearchSpace
+
+NUM_NODES = 4
+CONV_KERNELS = {"nor_conv_3x3": 3, "nor_conv_1x1": 1}
+
+
+def _edges_from(arch: ArchGraph) -> list[list[tuple[int, str]]]:
+    """out[j] = [(t, op), ...] for the present edges leaving node j, in target order."""
+    out: list[list[tuple[int, str]]] = [[] for _ in range(NUM_NODES)]
+    for e in arch.edges:
+        out[e.src].append((e.dst, str(e.op)))
+    return out
+
+
+class NB201Cell(nn.Module):
+    """One cell: [B, C, H, W] -> [B, C, H, W]. The plan is fixed at construction."""
+
+    def __init__(self, arch: ArchGraph, channels: int) -> None:
+        super().__init__()
+        self.channels = channels
+        has_input = [False] * NUM_NODES
+        has_input[0] = True
+        for e in arch.edges:
+            has_input[e.dst] = True
+        self.convs = nn.ModuleList()
+        self.pool = avg_pool_3x3()
+        plan = []
+        for j, edges in enumerate(_edges_from(arch)):
+            if not edges:
+                continue
+            conv_groups = []
+            for op, kernel in CONV_KERNELS.items():
+                targets = tuple(t for t, edge_op in edges if edge_op == op)
+                if targets:
+                    conv = ConvBN(channels, channels * len(targets), kernel, relu_before=False)
+                    conv_groups.append((len(self.convs), targets))
+                    self.convs.append(conv)
+            pools = tuple(t for t, op in edges if op == "avg_pool_3x3")
+            skips = tuple(t for t, op in edges if op == "skip_connect")
+            plan.append((j, not has_input[j], tuple(conv_groups), pools, skips))
+        self.plan = tuple(plan)
+        self.output_is_zero = not has_input[NUM_NODES - 1]
+
+    def forward(self, x: Tensor) -> Tensor:
+        nodes: list[Tensor | None] = [x, None, None, None]
+        c = self.channels
+        for j, is_zero, conv_groups, pools, skips in self.plan:
+            h = torch.zeros_like(x) if is_zero else nodes[j]
+            contributions: list[tuple[int, Tensor]] = [(t, h) for t in skips]
+            if conv_groups:
+                r = F.relu(h)
+                for index, targets in conv_groups:
+                    y = self.convs[index](r)
+                    contributions.extend((t, y.narrow(1, k * c, c)) for k, t in enumerate(targets))
+            contributions.extend((t, self.pool(h)) for t in pools)
+            for t, value in contributions:
+                acc = nodes[t]
+                nodes[t] = value if acc is None else acc + value
+        out = nodes[NUM_NODES - 1]
+        return torch.zeros_like(x) if out is None else out
+
+    @staticmethod
+    def cost(arch: ArchGraph, channels: int, hw: int) -> Cost:
+        total = ZERO
+        for e in arch.edges:
+            if e.op in CONV_KERNELS:
+                total += relu_conv_bn_cost(channels, channels, CONV_KERNELS[e.op], hw)
+            elif e.op == "avg_pool_3x3":
+                total += pool_cost(channels, 3, hw)
+        return total
+
+
+def _skeleton(net: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    return (
+        int(net["channels"]),
+        int(net["cells_per_stage"]),
+        int(net["num_classes"]),
+        int(net["input_size"]),
+    )
+
+
+def build(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> nn.Sequential:
+    """Stem conv3x3+BN, 3 stages of N cells (C, 2C, 4C) joined by residual reductions, head."""
+    channels, cells, num_classes, _ = _skeleton(net)
+    layers: list[nn.Module] = [ConvBN(3, channels, 3, relu_before=False)]
+    c = channels
+    for stage in range(3):
+        if stage > 0:
+            layers.append(ResidualReduction(c, 2 * c))
+            c *= 2
+        layers.extend(NB201Cell(arch, c) for _ in range(cells))
+    layers.append(ClassifierHead(c, num_classes, pre_bn=True))
+    return nn.Sequential(*layers)
+
+
+def cost(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> Cost:
+    channels, cells, num_classes, hw = _skeleton(net)
+    total = conv_cost(3, channels, 3, hw) + bn_cost(channels)
+    c = channels
+    for stage in range(3):
+        if stage > 0:
+            out_hw = (hw + 1) // 2
+            total += (
+                relu_conv_bn_cost(c, 2 * c, 3, out_hw)
+                + relu_conv_bn_cost(2 * c, 2 * c, 3, out_hw)
+                + pool_cost(c, 2, out_hw)
+                + conv_cost(c, 2 * c, 1, out_hw)
+            )
+            c, hw = 2 * c, out_hw
+        total += NB201Cell.cost(arch, c, hw) * cells
+    return total + bn_cost(c) + linear_cost(c, num_classes)
+
+
+def check(space: SearchSpace, net: Mapping[str, Any]) -> list[str]:
+    return positive_ints(net, "channels", "cells_per_stage")
+
+
+KIND_COMPILERS.add("nb201", KindCompiler(build, cost, check))
