@@ -553,8 +553,10 @@ def _arch_from_dot(text: str, source: str) -> ArchGraph:
             elif m := _DOT_GRAPH.match(line):
                 graph_attrs.update(_dot_attrs(m.group(1)))
         meta = json.loads(graph_attrs["meta"]) if graph_attrs.get("meta") else {}
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, RecursionError) as err:
         raise InvalidArchError([f"unreadable DOT ({_first_line(err)})"], source) from None
+    if not isinstance(meta, dict):
+        raise InvalidArchError(["DOT graph attribute 'meta' must be a JSON object"], source)
     if sorted(nodes) != list(range(len(nodes))):
         raise InvalidArchError(["DOT node ids must be n0..n{N-1}"], source)
     arch = ArchGraph(

@@ -78,7 +78,10 @@ class ENASMacroSpace(SearchSpace):
     def decode(self, text: str) -> ArchGraph:
         tokens = text.split()
         expected = self.num_layers + self.num_layers * (self.num_layers - 1) // 2
-        if len(tokens) != expected or not all(t.isdigit() for t in tokens):
+        # ASCII digits only (str.isdigit also accepts '²', which int() rejects), and short.
+        if len(tokens) != expected or not all(
+            t.isascii() and t.isdigit() and len(t) <= 18 for t in tokens
+        ):
             raise InvalidArchError(
                 [f"expected {expected} non-negative integers for {self.num_layers} layers"],
                 "ENAS arc",

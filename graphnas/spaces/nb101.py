@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from typing import Any
 
 import numpy as np
@@ -55,13 +56,16 @@ class NB101Space(SearchSpace):
     # ---------------------------------------------------------------- matrix + ops codec
     def from_matrix(self, matrix: list[list[int]], ops: list[str]) -> ArchGraph:
         """Build from the benchmark's upper-triangular matrix and op list (input ... output)."""
+        if not isinstance(ops, (list, tuple)) or not all(isinstance(op, str) for op in ops):
+            raise InvalidArchError(["ops must be a list of strings"], "NB101 matrix")
         n = len(ops)
         problems = []
-        if len(matrix) != n or any(len(row) != n for row in matrix):
-            problems.append(f"matrix must be {n}x{n} to match {n} ops")
+        rows = _binary_rows(matrix, n)
+        if rows is None:
+            problems.append(f"matrix must be a {n}x{n} matrix of 0/1 to match {n} ops")
         if n < 2 or ops[0] != INPUT or ops[-1] != OUTPUT:
             problems.append("ops must start with 'input' and end with 'output'")
-        if problems:
+        if problems or rows is None:
             raise InvalidArchError(problems, "NB101 matrix")
         nodes = tuple(
             Node(None, INPUT) if i == 0 else Node(None, OUTPUT) if i == n - 1 else Node(op)
@@ -70,7 +74,7 @@ class NB101Space(SearchSpace):
         edges = []
         for i in range(n):
             for j in range(n):
-                if matrix[i][j]:
+                if rows[i][j]:
                     edges.append(Edge(i, j))
         return ArchGraph(nodes, tuple(edges), self.name)
 
@@ -90,7 +94,7 @@ class NB101Space(SearchSpace):
         try:
             data = json.loads(text)
             matrix, ops = data["matrix"], data["ops"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise InvalidArchError(
                 ['expected JSON {"matrix": [[...]], "ops": [...]}'], "NB101 encoding"
             ) from None
@@ -172,3 +176,14 @@ class NB101Space(SearchSpace):
     def size(self) -> int:
         """The official number of unique valid cells (7 nodes, 9 edges, three ops)."""
         return NB101_UNIQUE_CELLS
+
+
+def _binary_rows(matrix: Any, n: int) -> list[list[int]] | None:
+    """`matrix` as n rows of n ints in {0, 1}, or None when it is not such a matrix."""
+    try:
+        rows = [[operator.index(value) for value in row] for row in matrix]
+    except TypeError:
+        return None
+    if len(rows) != n or any(len(row) != n or not set(row) <= {0, 1} for row in rows):
+        return None
+    return rows

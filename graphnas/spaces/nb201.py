@@ -57,12 +57,13 @@ class NB201Space(SearchSpace):
         )
 
     def decode(self, text: str) -> ArchGraph:
+        source = f"NB201 string {text[:100]!r}" + ("..." if len(text) > 100 else "")
         parts = text.strip().split("+")
         ops: list[str] = []
         problems: list[str] = []
         if len(parts) != NUM_NODES - 1:
             raise InvalidArchError(
-                [f"expected 3 '+'-separated node groups, got {len(parts)}"], text
+                [f"expected 3 '+'-separated node groups, got {len(parts)}"], source
             )
         for t, part in enumerate(parts, start=1):
             tokens = [tok for tok in part.strip("|").split("|")]
@@ -77,7 +78,7 @@ class NB201Space(SearchSpace):
                     problems.append(f"input {tok!r} of node {t} should come from node {j}")
                 ops.append(op)
         if problems:
-            raise InvalidArchError(problems, f"NB201 string {text!r}")
+            raise InvalidArchError(problems, source)
         return self.from_ops(ops)
 
     # ---------------------------------------------------------------- rules
