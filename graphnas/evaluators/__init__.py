@@ -1,6 +1,13 @@
 """Evaluators and evaluation pools. Importing this package registers the built-in ones."""
 
-from graphnas.evaluators import nb201_table, pool  # noqa: F401  (registration)
+from graphnas.evaluators import (  # noqa: F401  (registration)
+    chain,
+    naswot,
+    nb201_table,
+    pool,
+    process_pool,
+    proxy_training,
+)
 from graphnas.evaluators.pool import POOLS
 from graphnas.evaluators.registry import EVALUATORS
 
