@@ -21,10 +21,13 @@ from graphnas.compiler.cost import (
     ZERO,
     Cost,
     bn_cost,
-    conv_cost,
+    conv_bn_cost,
+    conv_out,
+    global_pool_cost,
     linear_cost,
     pool_cost,
     relu_conv_bn_cost,
+    relu_cost,
 )
 from graphnas.compiler.kinds import KIND_COMPILERS, KindCompiler, positive_ints
 from graphnas.compiler.ops import ClassifierHead, ConvBN, ResidualReduction, avg_pool_3x3
@@ -126,20 +129,15 @@ def build(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> nn.Seq
 
 def cost(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> Cost:
     channels, cells, num_classes, hw = _skeleton(net)
-    total = conv_cost(3, channels, 3, hw) + bn_cost(channels)
+    total = conv_bn_cost(3, channels, 3, hw)
     c = channels
     for stage in range(3):
         if stage > 0:
-            out_hw = (hw + 1) // 2
-            total += (
-                relu_conv_bn_cost(c, 2 * c, 3, out_hw)
-                + relu_conv_bn_cost(2 * c, 2 * c, 3, out_hw)
-                + pool_cost(c, 2, out_hw)
-                + conv_cost(c, 2 * c, 1, out_hw)
-            )
-            c, hw = 2 * c, out_hw
+            total += ResidualReduction.cost(c, 2 * c, hw)
+            c, hw = 2 * c, conv_out(hw, 3, 2)
         total += NB201Cell.cost(arch, c, hw) * cells
-    return total + bn_cost(c) + linear_cost(c, num_classes)
+    head = bn_cost(c, hw) + relu_cost(c, hw) + global_pool_cost(c, hw)
+    return total + head + linear_cost(c, num_classes)
 
 
 def check(space: SearchSpace, net: Mapping[str, Any]) -> list[str]:

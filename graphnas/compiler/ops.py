@@ -10,6 +10,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from graphnas.compiler.cost import (
+    Cost,
+    bn_cost,
+    conv_cost,
+    conv_out,
+    pool_cost,
+    relu_conv_bn_cost,
+)
+
 
 class ConvBN(nn.Module):
     """[ReLU ->] conv kxk (no bias) -> BN [-> ReLU]: [B, c_in, H, W] -> [B, c_out, H/s, W/s]."""
@@ -83,6 +92,16 @@ class ResidualReduction(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.shortcut(self.pool(x)) + self.conv_b(self.conv_a(x))
 
+    @staticmethod
+    def cost(c_in: int, c_out: int, in_hw: int) -> Cost:
+        out_hw = conv_out(in_hw, 3, 2)
+        return (
+            relu_conv_bn_cost(c_in, c_out, 3, in_hw, stride=2)
+            + relu_conv_bn_cost(c_out, c_out, 3, out_hw)
+            + pool_cost(c_in, 2, out_hw)
+            + conv_cost(c_in, c_out, 1, out_hw)
+        )
+
 
 class FactorizedReduce(nn.Module):
     """ENAS factorized reduction: two 1x1 convs on the even and the odd pixel grids, concat, BN.
@@ -100,6 +119,11 @@ class FactorizedReduce(nn.Module):
         if x.shape[-2] % 2 or x.shape[-1] % 2:
             shifted = F.pad(shifted, (0, x.shape[-1] % 2, 0, x.shape[-2] % 2))
         return self.bn(torch.cat([self.conv_even(x), self.conv_odd(shifted)], dim=1))
+
+    @staticmethod
+    def cost(c_in: int, c_out: int, in_hw: int) -> Cost:
+        out_hw = conv_out(in_hw, 1, 2)
+        return conv_cost(c_in, c_out // 2, 1, out_hw) * 2 + bn_cost(c_out, out_hw)
 
 
 class ClassifierHead(nn.Module):
