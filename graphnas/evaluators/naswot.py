@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -92,7 +92,8 @@ class NaswotEvaluator:
     with the evaluator's seed (the same batch for every architecture), optionally resized to
     `resolution`. The network is built for `num_classes` (default: the dataset's) and initialised
     from a seed derived from (seed, architecture hash), so a score depends on nothing else.
-    `repeats` > 1 averages over that many initialisations. Reward = score; cost = measured seconds.
+    `repeats` > 1 averages over that many initialisations; `network` overrides the compiler's
+    skeleton (e.g. {"channels": 16}). Reward = score; cost = measured seconds.
     """
 
     def __init__(
@@ -103,6 +104,7 @@ class NaswotEvaluator:
         resolution: int | None = None,
         num_classes: int | None = None,
         repeats: int = 1,
+        network: Mapping[str, Any] | None = None,
         seed: int = 0,
         device: torch.device | str = "cpu",
         cache_dir: str | None = None,
@@ -114,6 +116,7 @@ class NaswotEvaluator:
         self.resolution = resolution
         self.num_classes = num_classes
         self.repeats = max(1, int(repeats))
+        self.network = dict(network) if network else None
         self.seed = seed
         self.device = torch.device(device)
         self.cache_dir = cache_dir
@@ -147,6 +150,7 @@ class NaswotEvaluator:
                 self.space,
                 classes,
                 images.shape[-1],
+                self.network,
                 (self.seed, "naswot-init", arch_hash, repeat),
             ).to(self.device)
             score, units = naswot_score(model, images)

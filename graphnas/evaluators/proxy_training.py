@@ -98,9 +98,10 @@ class TrainEvaluator:
     """Short proxy training of each architecture; reward = final validation top-1 accuracy (%).
 
     Options: `data` (dataset spec, e.g. "tiny-imagenet:PATH"), the proxy task (`num_classes`,
-    `train_per_class`, `val_per_class`, `validation`, `resolution`), `epochs`, and `train`: any
-    further TrainConfig option (lr, batch_size, label_smoothing, bf16, ...). Cost = measured
-    seconds (network build + training + validation).
+    `train_per_class`, `val_per_class`, `validation`, `resolution`), `epochs`, `train`: any
+    further TrainConfig option (lr, batch_size, label_smoothing, bf16, ...), and `network`:
+    compiler skeleton overrides for a reduced proxy network (e.g. {"channels": 16}). Cost =
+    measured seconds (network build + training + validation).
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class TrainEvaluator:
         validation: str = "holdout",
         resolution: int | None = None,
         train: Mapping[str, Any] | None = None,
+        network: Mapping[str, Any] | None = None,
         seed: int = 0,
         device: torch.device | str = "cpu",
         cache_dir: str | None = None,
@@ -134,6 +136,7 @@ class TrainEvaluator:
                 f"{', '.join(VALIDATION_CHOICES)}"
             )
         self.config = TrainConfig.from_dict({**dict(train or {}), "epochs": epochs})
+        self.network = dict(network) if network else None
         self.seed = seed
         self.device = torch.device(device)
         self.cache_dir = cache_dir
@@ -161,6 +164,7 @@ class TrainEvaluator:
                 self.space,
                 data.num_classes,
                 data.resolution,
+                self.network,
                 (self.seed, "train-init", arch_hash),
             )
         except Exception as err:  # an architecture the compiler refuses is a failed evaluation

@@ -53,13 +53,21 @@ class CellNet(nn.Module):
 
 
 def cell_network(
-    arch: ArchGraph, space: SearchSpace, num_classes: int, input_size: int
+    arch: ArchGraph,
+    space: SearchSpace,
+    num_classes: int,
+    input_size: int,
+    network: dict | None = None,
 ) -> nn.Module:
     return CellNet(arch, num_classes)
 
 
 def crashing_network(
-    arch: ArchGraph, space: SearchSpace, num_classes: int, input_size: int
+    arch: ArchGraph,
+    space: SearchSpace,
+    num_classes: int,
+    input_size: int,
+    network: dict | None = None,
 ) -> nn.Module:
     """Like cell_network, but the process dies hard on cells with an average pool, and on the
     first cell with a 1x1 convolution while the file named by $CRASH_ONCE_MARKER is absent."""

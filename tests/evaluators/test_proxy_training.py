@@ -73,7 +73,7 @@ def test_holdout_validation_is_disjoint_and_sized() -> None:
 
 
 def test_unbuildable_network_is_a_failed_result(nb201) -> None:
-    def refuse(arch, space, num_classes, input_size):
+    def refuse(arch, space, num_classes, input_size, network):
         raise ValueError("no such op\nsecond line")
 
     result = _train_evaluator(nb201, builder=refuse).evaluate([nb201.example()])[0]
