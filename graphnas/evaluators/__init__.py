@@ -7,6 +7,7 @@ from graphnas.evaluators import (  # noqa: F401  (registration)
     pool,
     process_pool,
     proxy_training,
+    ray_pool,
 )
 from graphnas.evaluators.pool import POOLS
 from graphnas.evaluators.registry import EVALUATORS

@@ -114,7 +114,7 @@ class ProcessPool:
         evaluator: Any = None,
         max_retries: int = 1,
     ) -> None:
-        name, params = _name_and_params(evaluator_config)
+        name, params = name_and_params(evaluator_config)
         seed = evaluator_seed if evaluator_seed is not None else getattr(evaluator, "seed", 0)
         self.recipe = EvaluatorRecipe(name, params, space.to_config(), int(seed))
         self.devices = _worker_devices(torch.device(device), workers, devices)
@@ -254,7 +254,7 @@ class ProcessPool:
         return self._start(worker.device)
 
 
-def _name_and_params(config: Any) -> tuple[str, dict[str, Any]]:
+def name_and_params(config: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(config, str):
         return config, {}
     if isinstance(config, Mapping):
