@@ -96,6 +96,64 @@ def print_search_summary(summary: dict[str, Any]) -> None:
         echo(f"run directory:      {summary['run_dir']}")
 
 
+# ---------------------------------------------------------------------- train
+@app.command()
+def train(
+    arch: Annotated[Path, typer.Argument(help="Architecture JSON file (graphnas.arch schema).")],
+    data: Annotated[
+        str, typer.Option("--data", help="tiny-imagenet:PATH, cifar10:PATH, cifar100:PATH")
+    ],
+    epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.")] = 30,
+    space: Annotated[
+        str | None, typer.Option("--space", help="Space name or YAML (default: the arch's).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 128,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 0.1,
+    classes: Annotated[
+        int | None, typer.Option("--classes", help="Keep only the first N classes.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1, mps")] = "auto",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from OUT/checkpoint.pt.")
+    ] = False,
+    wandb: Annotated[
+        bool,
+        typer.Option(
+            "--wandb", help="Log epochs to wandb (offline unless WANDB_MODE says otherwise)."
+        ),
+    ] = False,
+) -> None:
+    """Train one architecture fully on a dataset; writes OUT/result.json and OUT/checkpoint.pt."""
+    from graphnas.cli_train import run_train_command
+
+    status = run_train_command(
+        arch, data, epochs, space, out, batch_size, lr, classes, seed, device, resume, wandb, echo
+    )
+    if status:
+        raise typer.Exit(status)
+
+
+# ---------------------------------------------------------------------- data
+data_app = typer.Typer(help="Datasets: download and prepare.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("download")
+def data_download(
+    dataset: Annotated[str, typer.Argument(help="Dataset name: tiny-imagenet.")],
+    root: Annotated[Path, typer.Option("--root", help="Folder to download and extract into.")],
+) -> None:
+    """Download a dataset's official archive, verify its checksum and extract it."""
+    from graphnas.data.download import download_tiny_imagenet
+
+    if dataset.strip().lower().replace("_", "-") not in ("tiny-imagenet", "tiny-imagenet-200"):
+        raise GraphnasError(f"data download: unknown dataset {dataset!r}; valid: tiny-imagenet")
+    folder = download_tiny_imagenet(root, progress=True)
+    echo(f"tiny-imagenet ready at {folder}")
+
+
 # ---------------------------------------------------------------------- info
 @app.command()
 def info(space: Annotated[str, typer.Argument(help="A shipped space name or a space YAML file.")]):
