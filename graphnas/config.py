@@ -169,7 +169,12 @@ def load_config(
     merged = OmegaConf.structured(schema)
     source = str(path) if path is not None else "config"
     raw = read_yaml_mapping(path) if path is not None else dict(data or {})
-    merged = _merge(merged, schema, _normalise_components(raw), source)
+    raw = _normalise_components(raw)
+    for section in COMPONENT_SECTIONS:  # a file naming another component drops the default params
+        name = raw[section].get("name") if isinstance(raw.get(section), Mapping) else None
+        if name is not None and name != merged[section].name:
+            merged[section].params = {}
+    merged = _merge(merged, schema, raw, source)
     for item in overrides:
         path, value = _parse_override(item)
         _reset_replaced_params(merged, path, value)
