@@ -180,6 +180,52 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+# ---------------------------------------------------------------------- export
+@app.command()
+def export(
+    source: Annotated[
+        Path,
+        typer.Argument(help="ARCH.json (or .graphml/.dot), archs.jsonl, or a run directory."),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="svg, png, pdf, dot, graphml, json or html.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file (a directory for several archs).")
+    ],
+    top: Annotated[
+        int | None,
+        typer.Option("--top", "-k", help="Best K by reward (run default: 1; html: 12)."),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="auto (graphviz if installed), graphviz, matplotlib.")
+    ] = "auto",
+    diff: Annotated[
+        Path | None, typer.Option("--diff", help="Draw SOURCE's best against this one's.")
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="Set to compare distributions with (JSONL or run)."),
+    ] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option("--plots", help="Also write drawings, plots (SVG+PNG), stats.json here."),
+    ] = None,
+    space: Annotated[
+        str | None,
+        typer.Option("--space", help="Space for validity and identity (default: the arch's)."),
+    ] = None,
+    wandb: Annotated[
+        bool,
+        typer.Option("--wandb", help="Log pictures, top-K table and files to wandb (offline)."),
+    ] = False,
+) -> None:
+    """Export architectures to pictures, DOT/GraphML/JSON, or an HTML gallery of a run."""
+    from graphnas.cli_export import run_export_command
+
+    run_export_command(source, fmt, out, top, engine, diff, reference, plots, space, wandb, echo)
+
+
 # ---------------------------------------------------------------------- entry point
 def user_error_line(exc: BaseException) -> str | None:
     """The one-line message for a user-facing problem, or None for a bug (which keeps its trace)."""

@@ -1,6 +1,7 @@
 """Experiment tracking: a small Tracker protocol with stdout and Weights & Biases backends.
 
-The search loop reports scalars per step (`log`), and a final summary (`finish`). wandb is imported
+The search loop reports scalars per step (`log`), and a final summary (`finish`); exports also log
+pictures, tables and files through trackers that are `MediaTracker`s. wandb is imported
 only here, and only when a wandb tracker is built. Its mode comes from the tracker's `mode` option,
 else the WANDB_MODE environment variable, else "offline" (nothing leaves the machine unless asked).
 """
@@ -27,6 +28,23 @@ class Tracker(Protocol):
     def log(self, metrics: Mapping[str, float], step: int) -> None: ...
 
     def finish(self, summary: Mapping[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class MediaTracker(Protocol):
+    """A tracker that also takes pictures, tables and files (exports and galleries use it)."""
+
+    def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None: ...
+
+    def log_table(
+        self,
+        key: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        image_columns: Sequence[str] = (),
+    ) -> None: ...
+
+    def log_artifact(self, name: str, kind: str, paths: Sequence[str | Path]) -> None: ...
 
 
 @TRACKERS.register("stdout")
@@ -93,6 +111,37 @@ class WandbTracker:
     def log(self, metrics: Mapping[str, float], step: int) -> None:
         self._run.log(dict(metrics), step=step)
 
+    def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None:
+        """Picture files (PNG, JPEG) logged as wandb images under their keys."""
+        import wandb
+
+        self._run.log({key: wandb.Image(str(path)) for key, path in images.items()}, step=step)
+
+    def log_table(
+        self,
+        key: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        image_columns: Sequence[str] = (),
+    ) -> None:
+        """A wandb table; cells of `image_columns` are picture file paths shown as images."""
+        import wandb
+
+        pictures = {columns.index(name) for name in image_columns}
+        data = [
+            [wandb.Image(str(v)) if i in pictures else v for i, v in enumerate(row)] for row in rows
+        ]
+        self._run.log({key: wandb.Table(columns=list(columns), data=data)})
+
+    def log_artifact(self, name: str, kind: str, paths: Sequence[str | Path]) -> None:
+        """Files saved as one wandb artifact (a versioned bundle attached to the run)."""
+        import wandb
+
+        artifact = wandb.Artifact(name, type=kind)
+        for path in paths:
+            artifact.add_file(str(path))
+        self._run.log_artifact(artifact)
+
     def finish(self, summary: Mapping[str, Any]) -> None:
         best = summary.get("best") or {}
         for key in ("queries", "wall_s"):
@@ -124,6 +173,27 @@ class TrackerGroup:
     def log(self, metrics: Mapping[str, float], step: int) -> None:
         for tracker in self.trackers:
             tracker.log(metrics, step)
+
+    def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None:
+        for tracker in self.trackers:
+            if isinstance(tracker, MediaTracker):
+                tracker.log_images(images, step)
+
+    def log_table(
+        self,
+        key: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        image_columns: Sequence[str] = (),
+    ) -> None:
+        for tracker in self.trackers:
+            if isinstance(tracker, MediaTracker):
+                tracker.log_table(key, columns, rows, image_columns)
+
+    def log_artifact(self, name: str, kind: str, paths: Sequence[str | Path]) -> None:
+        for tracker in self.trackers:
+            if isinstance(tracker, MediaTracker):
+                tracker.log_artifact(name, kind, paths)
 
     def finish(self, summary: Mapping[str, Any]) -> None:
         for tracker in self.trackers:
