@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphnas.errors import GraphnasError
 from graphnas.graph import ArchGraph
+
+if TYPE_CHECKING:
+    from graphnas.spaces import SearchSpace
 
 MAX_LISTED = 12
 
@@ -66,14 +70,17 @@ def space_rules(
     explicit: str | None,
 ) -> tuple[Callable[[ArchGraph], bool], Callable[[ArchGraph], str]]:
     """Validity and identity from the named space, else from each architecture's own space
-    (when it is a known one), else structural soundness and the graph's canonical hash."""
-    from graphnas.spaces import SearchSpace, load_space
-
+    (when it is a known one), else structural soundness and the graph's canonical hash. The
+    spaces package loads on first use (a single drawing never needs it)."""
     spaces: dict[str, SearchSpace | None] = {}
     if explicit is not None:
+        from graphnas.spaces import load_space
+
         spaces[explicit] = load_space(explicit)  # a bad --space is the user's error
 
     def space_of(arch: ArchGraph) -> SearchSpace | None:
+        from graphnas.spaces import load_space
+
         name = explicit or arch.space
         if name not in spaces:
             try:

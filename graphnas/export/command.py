@@ -14,15 +14,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from graphnas.export.analysis import Analysis, analyse
 from graphnas.export.formats import FORMATS, ExportError, arch_bytes, diff_bytes
-from graphnas.export.gallery import build_gallery
-from graphnas.export.media import MediaSink, publish, write_pictures
 from graphnas.export.palette import OpPalette
 from graphnas.export.sources import ArchRecord, ExportSource, load_source
 from graphnas.graph import ArchGraph
 from graphnas.rundir import json_safe
+
+if TYPE_CHECKING:  # the analysis, gallery and media modules (numpy, scipy) load when used
+    from graphnas.export.analysis import Analysis
+    from graphnas.export.media import MediaSink
 
 GALLERY_TOP_K = 12
 
@@ -63,6 +65,8 @@ def run_export(
     needs_analysis = fmt == "html" or plots_dir is not None or tracker is not None
     analysis = None
     if needs_analysis and (len(source.records) > 1 or ref is not None):
+        from graphnas.export.analysis import analyse
+
         analysis = analyse(
             source,
             top_k=k or GALLERY_TOP_K,
@@ -76,6 +80,8 @@ def run_export(
     else:
         result.written += _write_archs(_selected(source, top_k), fmt, out, engine)
     media_k = k or GALLERY_TOP_K
+    if plots_dir is not None or tracker is not None:
+        from graphnas.export.media import publish, write_pictures
     if plots_dir is not None:
         pictures = write_pictures(source, analysis, plots_dir, top_k=media_k, engine=engine)
         result.written += [p for by_fmt in pictures.values() for p in by_fmt.values()]
@@ -124,6 +130,8 @@ def _write_diff(
     a, b = source.top(1)[0], other.top(1)[0]
     names = (f"{source.path.name}: {a.name}", f"{other.path.name}: {b.name}")
     if fmt == "html":
+        from graphnas.export.gallery import build_gallery
+
         both = ExportSource(
             "archs", source.path, [replace(a, name=names[0]), replace(b, name=names[1])]
         )
@@ -139,6 +147,8 @@ def _write_gallery(
     reference: ExportSource | None,
     engine: str,
 ) -> list[Path]:
+    from graphnas.export.gallery import build_gallery
+
     gallery = build_gallery(source, analysis, top_k=top_k, reference=reference, engine=engine)
     written = [_write_bytes(out, gallery.html.encode())]
     if analysis is not None:

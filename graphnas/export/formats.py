@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from graphnas.errors import GraphnasError
 from graphnas.export.graphviz_render import dot_available, render_with_graphviz, scene_to_dot
-from graphnas.export.mpl_render import render_with_matplotlib
 from graphnas.export.palette import OpPalette
 from graphnas.export.scene import Scene, arch_scene, diff_scene
 from graphnas.graph import ArchGraph
@@ -45,6 +44,8 @@ def render_scene(scene: Scene, fmt: str, engine: str = "auto") -> bytes:
         raise ExportError(f"--format: {fmt!r} is not an image format ({', '.join(IMAGE_FORMATS)})")
     if resolve_engine(engine) == "graphviz":
         return render_with_graphviz(scene, fmt)
+    from graphnas.export.mpl_render import render_with_matplotlib  # numpy + matplotlib: lazily
+
     return render_with_matplotlib(scene, fmt)
 
 
