@@ -1,0 +1,101 @@
+"""Parallel speed-up: a 2-worker process pool against sequential evaluation, in one run.
+
+The workload is proxy training of RandWire networks (randwire_tiny graphs, 8 base channels,
+32x32 images from the real 10-class Tiny ImageNet subset, 40 images per class, 1 epoch): the
+evaluation the scaled-down experiment runs. Sequential evaluation runs in this process with all
+CPU threads (and again with 1 thread); the pool runs 2 workers with CPUs/2 threads each. The pool
+time includes starting the workers. Rewards are checked to be identical to the 1-thread run.
+
+Run: .venv/bin/python benchmarks/pool_speedup.py [--archs 8] [--out FILE.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from graphnas.evaluators import EVALUATORS, POOLS
+from graphnas.evaluators.pool import SerialPool
+from graphnas.evaluators.process_pool import cpu_count
+from graphnas.spaces import load_space
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBSET = ROOT.parent / "shared/data/tiny-imagenet/tiny-imagenet-200-sub10.tar"
+
+
+def run(pool, archs) -> tuple[float, dict]:
+    start = time.perf_counter()
+    for ticket, arch in enumerate(archs):
+        pool.submit(ticket, arch)
+    results = {}
+    while pool.pending():
+        results.update(pool.collect(block=True))
+    return time.perf_counter() - start, results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archs", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    data = f"tiny-imagenet:{SUBSET}" if SUBSET.is_file() else "synthetic:classes=10,size=32"
+    space = load_space("randwire_tiny")
+    archs = [space.sample_prior(np.random.default_rng(i)) for i in range(args.archs)]
+    config = {
+        "name": "train",
+        "params": {
+            "data": data,
+            "epochs": 1,
+            "train_per_class": 40,
+            "val_per_class": 10,
+            "resolution": 32,
+            "network": {"channels": 8, "head_channels": 128},
+            "train": {"batch_size": 50, "lr": 0.1, "warmup_epochs": 0.5},
+        },
+    }
+    context = {"space": space, "device": torch.device("cpu"), "seed": 0}
+    evaluator = EVALUATORS.build(config["name"], config["params"], context)
+    evaluator.dataset()  # data prepared (and the tensor cache built) before timing
+    cores = cpu_count()
+
+    torch.set_num_threads(cores)
+    wall_all, _ = run(SerialPool(evaluator), archs)
+    torch.set_num_threads(max(1, cores // 2))
+    wall_one, sequential = run(SerialPool(evaluator), archs)
+    start = time.perf_counter()
+    pool = POOLS.build(
+        "process", {"workers": 2}, {**context, "evaluator_config": config, "evaluator": evaluator}
+    )
+    wall_pool, parallel = run(pool, archs)
+    wall_pool += time.perf_counter() - start - wall_pool  # include worker start-up
+    pool.close()
+    same = all(parallel[t].reward == sequential[t].reward for t in sequential)
+
+    lines = [
+        f"{args.archs} proxy trainings (RandWire, C=8, 32x32, 400 images, 1 epoch) on {cores} "
+        "CPUs; pool time includes starting the workers",
+        "",
+        "| mode | wall s | s / evaluation | speed-up of the pool |",
+        "|---|---|---|---|",
+        f"| sequential, {cores} threads | {wall_all:.1f} | {wall_all / args.archs:.2f} | "
+        f"{wall_all / wall_pool:.2f}x |",
+        f"| sequential, {max(1, cores // 2)} thread(s) | {wall_one:.1f} | "
+        f"{wall_one / args.archs:.2f} | {wall_one / wall_pool:.2f}x |",
+        f"| process pool, 2 workers x {max(1, cores // 2)} thread(s) | {wall_pool:.1f} | "
+        f"{wall_pool / args.archs:.2f} | - |",
+        "",
+        f"Rewards identical to the sequential run with the same thread count per process: {same}",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
