@@ -204,8 +204,8 @@ def export(
         Path | None, typer.Option("--diff", help="Draw SOURCE's best against this one's.")
     ] = None,
     reference: Annotated[
-        Path | None,
-        typer.Option("--reference", help="Set to compare distributions with (JSONL or run)."),
+        list[Path] | None,
+        typer.Option("--reference", help="Set(s) to compare distributions with (JSONL or run)."),
     ] = None,
     plots: Annotated[
         Path | None,

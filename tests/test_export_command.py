@@ -190,7 +190,7 @@ def test_gallery_is_self_contained_and_complete(run_dir: Path, tmp_path: Path) -
         "html",
         out,
         top_k=5,
-        reference=reference,
+        references=[reference],
         is_valid=space.is_valid,
         key=space.canonical_hash,
     )
@@ -217,21 +217,49 @@ def test_gallery_is_self_contained_and_complete(run_dir: Path, tmp_path: Path) -
         r'<script type="application/json" id="graphnas-stats">(.*?)</script>', html, re.S
     )
     assert embedded and json.loads(embedded.group(1).replace("<\\/", "</")) == stats
-    assert set(stats["sets"]) == {"all", "top-5", "first 25%", "last 25%", "reference"}
+    assert set(stats["sets"]) == {"all", "top-5", "first 25%", "last 25%", "prior"}
     assert stats["sets"]["all"]["validity"] == 1.0
-    assert 0 <= stats["sets"]["all"]["novelty"] <= 1
-    assert "novelty" not in stats["sets"]["reference"]
+    assert 0 <= stats["sets"]["all"]["novelty"]["prior"] <= 1
+    assert "novelty" not in stats["sets"]["prior"]
     assert set(stats["mmd"]) == {
         "top-5 vs all",
         "last 25% vs first 25%",
-        "all vs reference",
-        "top-5 vs reference",
+        "all vs prior",
+        "top-5 vs prior",
     }
     top = stats["top"]
     assert [t["rank"] for t in top] == [1, 2, 3, 4, 5]
     assert top[0]["reward"] == json.loads((run_dir / "summary.json").read_text())["best"]["reward"]
     for rank, entry in enumerate(top, start=1):
         assert f"#{rank} · {entry['name']}" in html
+
+
+def test_samples_compared_with_several_priors(tmp_path: Path) -> None:
+    """Generator-style samples against WS, ER and BA prior samples: MMD ranks the matching prior
+    closest, and novelty is reported against each prior."""
+    from graphnas.spaces import space_from_config
+
+    def write(name: str, prior: dict, seed: int, n: int = 20) -> Path:
+        space = space_from_config({"kind": "randwire", "stage_nodes": [16], "prior": prior})
+        rng = np.random.default_rng(seed)
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(space.sample_prior(rng).to_json() + "\n" for _ in range(n)))
+        return path
+
+    samples = write("samples", {"model": "ba", "m": 2}, 0)
+    priors = [
+        write("ws", {"model": "ws", "k": 4, "p": 0.75}, 1),
+        write("er", {"model": "er", "p": 0.3}, 2),
+        write("ba", {"model": "ba", "m": 2}, 3),
+    ]
+    result = run_export(samples, "html", tmp_path / "g.html", references=priors)
+    numbers = result.analysis.numbers
+    assert set(numbers["sets"]) == {"all", "ws", "er", "ba"}
+    assert set(numbers["sets"]["all"]["novelty"]) == {"ws", "er", "ba"}
+    degree = {ref: numbers["mmd"][f"all vs {ref}"]["degree"] for ref in ("ws", "er", "ba")}
+    assert min(degree, key=degree.get) == "ba"
+    html = (tmp_path / "g.html").read_text()
+    assert "all vs ba" in html and "Top" not in html  # samples carry no rewards
 
 
 def test_gallery_of_one_architecture_has_no_distribution_section(tmp_path: Path) -> None:

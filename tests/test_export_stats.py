@@ -15,6 +15,7 @@ from graphnas.export.stats import (
     ks_statistic,
     mmd2,
     mmd_report,
+    novelty,
     op_frequency,
     reward_summary,
     set_summary,
@@ -104,22 +105,17 @@ def test_set_summary_rates() -> None:
     archs = [space.sample_prior(rng) for _ in range(20)]
     archs += archs[:5]  # five repeats
     invalid = archs[0].replace(edges=(*archs[0].edges[:-1],)).replace(space="other")
-    summary = set_summary(
-        [*archs, invalid],
-        is_valid=space.is_valid,
-        key=space.canonical_hash,
-        reference_keys=[space.canonical_hash(a) for a in archs[:10]],
-    )
+    everything = [*archs, invalid]
+    summary = set_summary(everything, is_valid=space.is_valid, key=space.canonical_hash)
     n = 26
     distinct = len({space.canonical_hash(a) for a in [*archs, invalid]})
     assert summary["count"] == n
     assert summary["validity"] == pytest.approx(25 / n)
     assert summary["uniqueness"] == pytest.approx(distinct / n)
-    novel = sum(
-        space.canonical_hash(a) not in {space.canonical_hash(b) for b in archs[:10]}
-        for a in [*archs, invalid]
-    )
-    assert summary["novelty"] == pytest.approx(novel / n)
+    keys = [space.canonical_hash(a) for a in everything]
+    seen = {space.canonical_hash(b) for b in archs[:10]}
+    assert novelty(keys, seen) == pytest.approx(sum(k not in seen for k in keys) / n)
+    assert novelty(keys[:10], seen) == 0.0 and novelty(keys, []) == 1.0
     assert summary["nodes"] == {"mean": 4.0, "std": 0.0}
     assert sum(summary["op_frequency"].values()) == pytest.approx(1.0)
     assert all(op.startswith("edge:") for op in summary["op_frequency"])

@@ -1,10 +1,11 @@
 """The distribution analysis of an export source: which sets are compared and their numbers.
 
 For a run (or any JSONL of records): all evaluated architectures, the top K by reward, the first
-and last quarter of the evaluations (how the proposals moved during the search), and an optional
-reference set (e.g. `graphnas sample SPACE` prior samples, or a baseline run). Each set gets
-validity, uniqueness, novelty (against the reference) and distribution summaries; pairs of sets
-get graph-statistic MMDs and, where both carry rewards, the KS statistic between reward EDFs.
+and last quarter of the evaluations (how the proposals moved during the search), and optional
+named reference sets (e.g. WS, ER and BA prior samples from `graphnas sample`, or a baseline run).
+Each set gets validity, uniqueness, novelty (against each reference) and distribution summaries;
+pairs of sets get graph-statistic MMDs and, where both carry rewards, the KS statistic between
+reward EDFs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphnas.export.formats import ExportError
 from graphnas.export.sources import ArchRecord, ExportSource
 from graphnas.export.stats import (
     DEFAULT_SIGMA,
@@ -21,6 +23,7 @@ from graphnas.export.stats import (
     arch_features,
     ks_statistic,
     mmd_report,
+    novelty,
     reward_summary,
     set_summary,
 )
@@ -45,15 +48,16 @@ def analyse(
     source: ExportSource,
     *,
     top_k: int = 12,
-    reference: ExportSource | None = None,
-    reference_name: str = "reference",
+    references: Mapping[str, ExportSource] | None = None,
     is_valid: Callable[[ArchGraph], bool] | None = None,
     key: Callable[[ArchGraph], str] | None = None,
     kernel: Kernel = "tv",
 ) -> Analysis:
-    """Sets, per-set summaries, MMDs and reward KS statistics of `source` (and `reference`)."""
+    """Sets, per-set summaries, MMDs and reward KS statistics of `source` and the named
+    `references` (whose names must differ from the built-in set names)."""
     key = key or ArchGraph.canonical_hash
-    sets = _named_sets(source, top_k, reference, reference_name)
+    references = dict(references or {})
+    sets = _named_sets(source, top_k, references)
     # Features are computed once per architecture even when it is in several sets.
     cache: dict[int, ArchFeatures] = {}
     for records in sets.values():
@@ -61,21 +65,19 @@ def analyse(
             if id(r) not in cache:
                 cache[id(r)] = arch_features(r.arch)
     features = {name: [cache[id(r)] for r in records] for name, records in sets.items()}
-    reference_keys = [key(r.arch) for r in reference.records] if reference else None
+    keys = {name: [key(r.arch) for r in records] for name, records in sets.items()}
     summaries = {}
     for name, records in sets.items():
         summary = set_summary(
-            [r.arch for r in records],
-            features=features[name],
-            is_valid=is_valid,
-            key=key,
-            reference_keys=reference_keys if name != reference_name else None,
+            [r.arch for r in records], features=features[name], is_valid=is_valid, key=key
         )
+        if references and name not in references:
+            summary["novelty"] = {ref: novelty(keys[name], keys[ref]) for ref in references}
         rewards = [r.reward for r in records if r.ok]
         if rewards:
             summary["rewards"] = reward_summary(rewards)
         summaries[name] = summary
-    pairs = _pairs(list(sets), top_k, reference_name if reference else None)
+    pairs = _pairs(list(sets), top_k, list(references))
     analysis = Analysis(sets, features)
     analysis.numbers = {
         "source": str(source.path),
@@ -106,7 +108,7 @@ def anytime_points(source: ExportSource) -> list[tuple[int, float | None]]:
 
 
 def _named_sets(
-    source: ExportSource, top_k: int, reference: ExportSource | None, reference_name: str
+    source: ExportSource, top_k: int, references: Mapping[str, ExportSource]
 ) -> dict[str, list[ArchRecord]]:
     records = source.records
     evaluated = source.evaluated()
@@ -117,16 +119,18 @@ def _named_sets(
         quarter = len(records) // 4
         sets["first 25%"] = records[:quarter]
         sets["last 25%"] = records[-quarter:]
-    if reference is not None:
-        sets[reference_name] = reference.records
+    clash = sorted(set(sets) & set(references))
+    if clash:
+        raise ExportError(f"--reference: name {clash[0]!r} is taken by a built-in set")
+    sets.update({name: ref.records for name, ref in references.items()})
     return sets
 
 
-def _pairs(names: list[str], top_k: int, reference_name: str | None) -> list[tuple[str, str]]:
+def _pairs(names: list[str], top_k: int, references: list[str]) -> list[tuple[str, str]]:
     top = f"top-{top_k}"
     candidates = [(top, "all"), ("last 25%", "first 25%")]
-    if reference_name:
-        candidates += [("all", reference_name), (top, reference_name)]
+    for ref in references:
+        candidates += [("all", ref), (top, ref)]
     return [(a, b) for a, b in candidates if a in names and b in names]
 
 

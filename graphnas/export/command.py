@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,7 +45,7 @@ def run_export(
     top_k: int | None = None,
     engine: str = "auto",
     diff: str | Path | None = None,
-    reference: str | Path | None = None,
+    references: Sequence[str | Path] = (),
     plots_dir: str | Path | None = None,
     tracker: MediaSink | None = None,
     is_valid: Callable[[ArchGraph], bool] | None = None,
@@ -60,23 +60,23 @@ def run_export(
     source = load_source(source_path)
     if diff is not None:
         return ExportResult([_write_diff(source, load_source(diff), fmt, out, engine)])
-    ref = load_source(reference) if reference is not None else None
+    refs = _load_references(references)
     k = top_k or (GALLERY_TOP_K if fmt == "html" else None)
     needs_analysis = fmt == "html" or plots_dir is not None or tracker is not None
     analysis = None
-    if needs_analysis and (len(source.records) > 1 or ref is not None):
+    if needs_analysis and (len(source.records) > 1 or refs):
         from graphnas.export.analysis import analyse
 
         analysis = analyse(
             source,
             top_k=k or GALLERY_TOP_K,
-            reference=ref,
+            references=refs,
             is_valid=is_valid,
             key=key,
         )
     result = ExportResult(analysis=analysis)
     if fmt == "html":
-        result.written += _write_gallery(source, analysis, out, k or GALLERY_TOP_K, ref, engine)
+        result.written += _write_gallery(source, analysis, out, k or GALLERY_TOP_K, refs, engine)
     else:
         result.written += _write_archs(_selected(source, top_k), fmt, out, engine)
     media_k = k or GALLERY_TOP_K
@@ -144,16 +144,30 @@ def _write_gallery(
     analysis: Analysis | None,
     out: Path,
     top_k: int,
-    reference: ExportSource | None,
+    references: dict[str, ExportSource],
     engine: str,
 ) -> list[Path]:
     from graphnas.export.gallery import build_gallery
 
-    gallery = build_gallery(source, analysis, top_k=top_k, reference=reference, engine=engine)
+    gallery = build_gallery(source, analysis, top_k=top_k, references=references, engine=engine)
     written = [_write_bytes(out, gallery.html.encode())]
     if analysis is not None:
         written.append(_write_json(out.with_name(out.stem + ".stats.json"), analysis.numbers))
     return written
+
+
+def _load_references(paths: Sequence[str | Path]) -> dict[str, ExportSource]:
+    """Reference sets named after their files (stem) or run directories, made unique."""
+    references: dict[str, ExportSource] = {}
+    for path in paths:
+        source = load_source(path)
+        name = source.path.stem if source.kind != "run" else source.path.name
+        unique, n = name, 1
+        while unique in references:
+            n += 1
+            unique = f"{name}-{n}"
+        references[unique] = source
+    return references
 
 
 def _write_json(path: Path, data: object) -> Path:

@@ -44,8 +44,7 @@ def build_gallery(
     analysis: Analysis | None,
     *,
     top_k: int = 12,
-    reference: ExportSource | None = None,
-    reference_name: str = "reference",
+    references: Mapping[str, ExportSource] | None = None,
     engine: str = "auto",
 ) -> Gallery:
     """The HTML gallery of `source`; `analysis` (from `analyse`) adds the distribution section."""
@@ -57,8 +56,9 @@ def build_gallery(
         body.append(_run_summary(source))
     if source.evaluated():
         runs = {source.path.name or "run": anytime_points(source)}
-        if reference is not None and reference.evaluated():
-            runs[reference_name] = anytime_points(reference)
+        for name, ref in (references or {}).items():
+            if ref.evaluated():  # a baseline run compared on the same axes
+                runs[name] = anytime_points(ref)
         pictures["anytime"] = plot_anytime(runs)
         body.append(_section("Anytime curve", _img(pictures["anytime"], "anytime curve")))
     cards = []
@@ -153,7 +153,7 @@ def _distributions(analysis: Analysis, pictures: dict[str, bytes]) -> str:
         "count",
         "validity",
         "uniqueness",
-        "novelty",
+        "novelty vs",
         "nodes",
         "edges",
         "depth",
@@ -172,7 +172,7 @@ def _distributions(analysis: Analysis, pictures: dict[str, bytes]) -> str:
                 s["count"],
                 s["validity"],
                 s["uniqueness"],
-                s.get("novelty", ""),
+                ", ".join(f"{ref} {_fmt(v)}" for ref, v in s.get("novelty", {}).items()),
                 s["nodes"]["mean"],
                 s["edges"]["mean"],
                 s["depth"]["mean"],

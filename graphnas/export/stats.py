@@ -87,13 +87,11 @@ def set_summary(
     features: Sequence[ArchFeatures] | None = None,
     is_valid: Callable[[ArchGraph], bool] | None = None,
     key: Callable[[ArchGraph], str] | None = None,
-    reference_keys: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Rates and distribution summaries of one set, as plain JSON-ready numbers.
 
     validity: fraction for which `is_valid` holds (default: structurally sound DAGs).
     uniqueness: distinct `key`s (default: canonical hash) over the set size.
-    novelty: fraction whose key is not among `reference_keys` (only when they are given).
     """
     is_valid = is_valid or (lambda a: not a.structural_problems())
     key = key or ArchGraph.canonical_hash
@@ -105,9 +103,6 @@ def set_summary(
         "validity": _rate(sum(bool(is_valid(a)) for a in archs), n),
         "uniqueness": _rate(len(set(keys)), n),
     }
-    if reference_keys is not None:
-        known = set(reference_keys)
-        summary["novelty"] = _rate(sum(k not in known for k in keys), n)
     degrees = _concat([f.degrees for f in features])
     clustering = _concat([f.clustering for f in features])
     paths = _concat([f.path_lengths for f in features])
@@ -121,6 +116,12 @@ def set_summary(
         op_frequency=op_frequency(features),
     )
     return summary
+
+
+def novelty(keys: Sequence[str], reference_keys: Iterable[str]) -> float:
+    """Fraction of `keys` (one per architecture) not among `reference_keys`."""
+    known = set(reference_keys)
+    return _rate(sum(k not in known for k in keys), len(keys))
 
 
 def op_frequency(features: Sequence[ArchFeatures]) -> dict[str, float]:
