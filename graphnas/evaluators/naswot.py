@@ -134,6 +134,10 @@ class NaswotEvaluator:
             self._batch = self._batch.to(self.device)
         return self._batch
 
+    def prepare(self) -> None:
+        """Load the data (building its tensor cache if needed) before any evaluation."""
+        self.batch()
+
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
         return [self.evaluate_one(arch) for arch in archs]
 

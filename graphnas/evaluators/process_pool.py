@@ -100,6 +100,7 @@ class ProcessPool:
     at most 8) with `threads` torch threads each (default: CPUs // workers, at least 1).
     The evaluator is rebuilt in each worker from `evaluator_config` ({name, params}), the
     `space` and `evaluator_seed` (default: the built `evaluator`'s `seed` attribute, else 0).
+    A built `evaluator` with a `prepare()` method has it called first, in this process.
     """
 
     def __init__(
@@ -117,6 +118,9 @@ class ProcessPool:
         name, params = name_and_params(evaluator_config)
         seed = evaluator_seed if evaluator_seed is not None else getattr(evaluator, "seed", 0)
         self.recipe = EvaluatorRecipe(name, params, space.to_config(), int(seed))
+        prepare = getattr(evaluator, "prepare", None)
+        if callable(prepare):  # e.g. build a dataset's tensor cache once, not in every worker
+            prepare()
         self.devices = _worker_devices(torch.device(device), workers, devices)
         cpu_workers = sum(1 for d in self.devices if d.startswith("cpu"))
         self.threads = threads or max(1, cpu_count() // max(1, cpu_workers))

@@ -150,6 +150,10 @@ class TrainEvaluator:
             self._data = proxy_dataset(full, **self.task, seed=self.seed)
         return self._data
 
+    def prepare(self) -> None:
+        """Load the data (building its tensor cache if needed) before any evaluation."""
+        self.dataset()
+
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
         return [self.evaluate_one(arch) for arch in archs]
 
