@@ -94,7 +94,10 @@ def page_problems(stderr: str) -> list[str]:
     ]
 
 
-def test_gallery_loads_cleanly_and_shows_every_image(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["graphviz", "matplotlib"])
+def test_gallery_loads_cleanly_and_shows_every_image(tmp_path: Path, engine: str) -> None:
+    if engine == "graphviz" and shutil.which("dot") is None:
+        pytest.skip("graphviz `dot` binary not installed")
     space = load_space("nb201")
     rng = np.random.default_rng(0)
     lines = []
@@ -115,7 +118,7 @@ def test_gallery_loads_cleanly_and_shows_every_image(tmp_path: Path) -> None:
     run.mkdir()
     (run / "ledger.jsonl").write_text("\n".join(lines) + "\n")
     gallery = tmp_path / "gallery.html"
-    run_export(run, "html", gallery, top_k=4)
+    run_export(run, "html", gallery, top_k=4, engine=engine)
 
     report, stderr = browse(gallery, tmp_path)
     images = report["images"]
