@@ -52,6 +52,13 @@ class ChainEvaluator:
         count = math.ceil(self.keep * n) if self.keep < 1 else int(self.keep)
         return max(1, min(n, count))
 
+    def prepare(self) -> None:
+        """Prepare both evaluators (load their data) where they support it."""
+        for evaluator in (self.screen, self.final):
+            prepare = getattr(evaluator, "prepare", None)
+            if callable(prepare):
+                prepare()
+
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
         if not archs:
             return []
