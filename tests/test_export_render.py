@@ -173,7 +173,7 @@ def test_graphviz_renders_every_format(fmt: str) -> None:
 
 
 @needs_dot
-def test_graphviz_and_matplotlib_draw_the_same_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graphviz_and_matplotlib_draw_the_same_nodes() -> None:
     arch = sample("randwire_small", 2)
     with_graphviz = svg_texts(arch_bytes(arch, "svg", engine="graphviz"))
     with_mpl = svg_texts(arch_bytes(arch, "svg", engine="matplotlib"))

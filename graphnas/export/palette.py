@@ -42,7 +42,6 @@ QUALITATIVE = (
     "#9EDAE5",
 )
 ROLE_FILL = "#222222"  # input and output nodes: dark boxes with white text
-ROLE_TEXT = "#FFFFFF"
 PLAIN_FILL = "#FFFFFF"  # hidden nodes without an op (edge-labelled spaces)
 PLAIN_EDGE = "#555555"  # edges without an op
 PORT_FILL = "#BBBBBB"  # stage input/output ports of stages that have no input/output role
