@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from graphnas.errors import ConfigError
+from graphnas.safe_yaml import load_yaml
 
 T = TypeVar("T")
 
@@ -142,14 +142,7 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a directory, expected a YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {_one_line(exc)}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: malformed YAML{where}: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {_one_line(exc)}") from None
+    data = load_yaml(text, str(path))
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -244,10 +237,7 @@ def _parse_override(item: str) -> tuple[list[str], Any]:
     parts = [part.strip() for part in key.strip().split(".")]
     if not sep or any(not part for part in parts):
         raise ConfigError(f"override {item!r}: expected key=value (e.g. seed=3)")
-    try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"override {item!r}: malformed value: {_one_line(exc)}") from None
+    value = load_yaml(text, f"override {item!r}") if text.strip() else ""
     if len(parts) == 1 and parts[0] in COMPONENT_SECTIONS and isinstance(value, str):
         parts = [parts[0], "name"]
     return parts, value
@@ -266,6 +256,8 @@ def _merge(base: DictConfig, schema: type, update: Mapping[str, Any], source: st
         merged = OmegaConf.merge(base, OmegaConf.create(dict(update)))
     except OmegaConfBaseException as exc:
         raise ConfigError(f"{source}: {_omegaconf_message(exc)}") from None
+    except (TypeError, ValueError) as exc:  # e.g. a list given where a mapping is expected
+        raise ConfigError(f"{source}: {_one_line(exc)}") from None
     assert isinstance(merged, DictConfig)
     return merged
 

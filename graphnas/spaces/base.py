@@ -10,7 +10,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from graphnas.graph import ArchGraph, InvalidArchError
+from graphnas.errors import ConfigError
+from graphnas.graph import MAX_EDGES, MAX_NODES, ArchGraph, InvalidArchError
 from graphnas.registry import Registry
 
 SPACE_KINDS: Registry[type[SearchSpace]] = Registry("space kind")
@@ -175,3 +176,37 @@ class SearchSpace(ABC):
 def full_mask(n: int, value: bool) -> tuple[tuple[bool, ...], ...]:
     """An n x n mask with `value` strictly above the diagonal (j < t) and False elsewhere."""
     return tuple(tuple(value and j < t for t in range(n)) for j in range(n))
+
+
+# ---------------------------------------------------------------- parameter checks
+# The most nodes a space may ask for such that its densest graph (every forward edge) still fits
+# the hard limits of ArchGraph (MAX_NODES nodes, MAX_EDGES edges).
+MAX_DENSE_NODES = min(MAX_NODES, int((1 + math.isqrt(1 + 8 * MAX_EDGES)) // 2))
+
+
+def int_param(value: Any, name: str, low: int, high: int) -> int:
+    """`value` as an int in low..high; ConfigError naming the parameter otherwise (bools and
+    non-integral numbers are refused)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not low <= value <= high
+    ):
+        raise ConfigError(f"{name} must be an integer in {low}..{high}, got {_show(value)}")
+    return int(value)
+
+
+def probability_param(value: Any, name: str, positive: bool = False) -> float:
+    """`value` as a float in [0, 1] (or (0, 1] with `positive`); ConfigError otherwise."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    if not ok or not (0.0 < value <= 1.0 if positive else 0.0 <= value <= 1.0):
+        interval = "(0, 1]" if positive else "[0, 1]"
+        raise ConfigError(f"{name} must be a number in {interval}, got {_show(value)}")
+    return float(value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
+        return "an integer of more than 18 digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

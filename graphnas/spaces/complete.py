@@ -9,7 +9,15 @@ import numpy as np
 
 from graphnas.errors import ConfigError
 from graphnas.graph import ArchGraph, Edge, Node
-from graphnas.spaces.base import SPACE_KINDS, GenerationRules, SearchSpace, full_mask
+from graphnas.spaces.base import (
+    MAX_DENSE_NODES,
+    SPACE_KINDS,
+    GenerationRules,
+    SearchSpace,
+    full_mask,
+    int_param,
+    probability_param,
+)
 
 COMPLETE_OPS = ("conv_3x3", "conv_1x1", "sep_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "identity")
 
@@ -33,16 +41,20 @@ class CompleteSpace(SearchSpace):
         network: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name, network)
-        if num_nodes < 3:
-            raise ConfigError("complete: num_nodes must be at least 3")
+        self.num_nodes = int_param(num_nodes, "complete: num_nodes", 3, MAX_DENSE_NODES)
+        if not isinstance(ops, (list, tuple)) or not all(isinstance(op, str) for op in ops):
+            raise ConfigError("complete: ops must be a list of op names")
         unknown = [op for op in ops if op not in COMPLETE_OPS]
-        if unknown or not ops:
+        if unknown or not ops or len(set(ops)) != len(ops):
             raise ConfigError(
-                f"complete: unknown op(s) {', '.join(unknown)}; valid: {', '.join(COMPLETE_OPS)}"
+                f"complete: ops must be distinct names from {', '.join(COMPLETE_OPS)}"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
             )
-        self.num_nodes = int(num_nodes)
         self.node_ops = tuple(ops)
-        self.prior_edge_prob = float(prior_edge_prob)
+        # Zero would make the prior's redraw-until-connected loop endless.
+        self.prior_edge_prob = probability_param(
+            prior_edge_prob, "complete: prior_edge_prob", positive=True
+        )
 
     @classmethod
     def default_network(cls) -> dict[str, Any]:

@@ -6,9 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from graphnas.errors import ConfigError
 from graphnas.graph import ArchGraph, Edge, InvalidArchError, Node
-from graphnas.spaces.base import SPACE_KINDS, GenerationRules, SearchSpace
+from graphnas.spaces.base import (
+    MAX_DENSE_NODES,
+    SPACE_KINDS,
+    GenerationRules,
+    SearchSpace,
+    int_param,
+    probability_param,
+)
 
 ENAS_OPS = ("conv_3x3", "conv_5x5", "sep_conv_3x3", "sep_conv_5x5", "max_pool_3x3", "avg_pool_3x3")
 CHAIN, CHAIN_SKIP, SKIP = "chain", "chain+skip", "skip"
@@ -33,10 +39,8 @@ class ENASMacroSpace(SearchSpace):
         network: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name, network)
-        if num_layers < 2:
-            raise ConfigError("enas: num_layers must be at least 2")
-        self.num_layers = int(num_layers)
-        self.skip_prob = float(skip_prob)
+        self.num_layers = int_param(num_layers, "enas: num_layers", 2, MAX_DENSE_NODES)
+        self.skip_prob = probability_param(skip_prob, "enas: skip_prob")
         self.node_ops = ENAS_OPS
 
     @classmethod

@@ -8,9 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from graphnas.errors import ConfigError, InputFileError, UnknownNameError
+from graphnas.safe_yaml import load_yaml
 from graphnas.spaces.base import SPACE_KINDS, SearchSpace
 
 SPACE_SUFFIXES = (".yaml", ".yml")
@@ -34,6 +33,9 @@ def space_from_config(config: Mapping[str, Any], source: str = "space config") -
     if not isinstance(config, Mapping):
         raise ConfigError(f"{source}: a space must be a mapping with a 'kind'")
     params = dict(config)
+    odd_keys = [key for key in params if not isinstance(key, str)]
+    if odd_keys:
+        raise ConfigError(f"{source}: parameter names must be strings, got {odd_keys[0]!r}")
     kind = params.pop("kind", None)
     if not isinstance(kind, str):
         raise ConfigError(f"{source}: missing 'kind' (valid: {', '.join(SPACE_KINDS.names())})")
@@ -42,6 +44,13 @@ def space_from_config(config: Mapping[str, Any], source: str = "space config") -
     except UnknownNameError as err:
         raise ConfigError(f"{source}: {err}") from None
     params.setdefault("name", kind)
+    if not isinstance(params["name"], str) or not params["name"].strip():
+        raise ConfigError(f"{source}: 'name' must be a non-empty string")
+    network = params.get("network")
+    if network is not None and (
+        not isinstance(network, Mapping) or not all(isinstance(k, str) for k in network)
+    ):
+        raise ConfigError(f"{source}: 'network' must be a mapping of names to values")
     accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
@@ -51,21 +60,24 @@ def space_from_config(config: Mapping[str, Any], source: str = "space config") -
         )
     try:
         return cls(**params)
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"{source}: {err}") from None
+    except (ConfigError, TypeError, ValueError, OverflowError) as err:
+        raise ConfigError(f"{source}: {_one_line(err)}") from None
 
 
 def load_space_file(path: Path) -> SearchSpace:
     """Read a space YAML file (safe loader)."""
     try:
-        config = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError(f"{path}: space file not found") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise InputFileError(f"{path}: cannot read space file ({err})") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: malformed YAML ({str(err).splitlines()[0]})") from None
-    return space_from_config(config, str(path))
+        raise InputFileError(f"{path}: cannot read space file ({_one_line(err)})") from None
+    return space_from_config(load_yaml(text, str(path)), str(path))
+
+
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def load_space(spec: str | Path | Mapping[str, Any] | SearchSpace) -> SearchSpace:

@@ -8,8 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from graphnas.graph import ArchGraph, Edge, InvalidArchError, Node
-from graphnas.spaces.base import SPACE_KINDS, GenerationRules, SearchSpace, full_mask
+from graphnas.graph import MAX_EDGES, ArchGraph, Edge, InvalidArchError, Node
+from graphnas.spaces.base import (
+    MAX_DENSE_NODES,
+    SPACE_KINDS,
+    GenerationRules,
+    SearchSpace,
+    full_mask,
+    int_param,
+)
 
 NB101_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
 INPUT, OUTPUT = "input", "output"
@@ -36,8 +43,8 @@ class NB101Space(SearchSpace):
         network: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name, network)
-        self.max_nodes = max_nodes
-        self.max_edges = max_edges
+        self.max_nodes = int_param(max_nodes, "nb101: max_nodes", 2, MAX_DENSE_NODES)
+        self.max_edges = int_param(max_edges, "nb101: max_edges", 1, MAX_EDGES)
         self.node_ops = NB101_OPS
 
     @classmethod

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
 from graphnas.errors import ConfigError
-from graphnas.graph import ArchGraph, Edge, Node
-from graphnas.spaces.base import SPACE_KINDS, GenerationRules, SearchSpace
+from graphnas.graph import MAX_EDGES, MAX_NODES, ArchGraph, Edge, Node
+from graphnas.spaces.base import (
+    MAX_DENSE_NODES,
+    SPACE_KINDS,
+    GenerationRules,
+    SearchSpace,
+    int_param,
+    probability_param,
+)
 
 NODE_OP = "relu_sepconv3x3_bn"
 PRIORS = {"ws": ("k", "p"), "er": ("p",), "ba": ("m",)}
@@ -33,6 +40,33 @@ def random_graph_edges(prior: dict[str, Any], n: int, seed: int) -> list[tuple[i
     return sorted((min(u, v), max(u, v)) for u, v in graph.edges)
 
 
+def checked_prior(prior: Any, smallest_stage: int) -> dict[str, Any]:
+    """The prior {model, params} with typed, in-range parameters; ConfigError otherwise.
+
+    Ranges are what networkx accepts for every stage: WS 0 <= k <= N, BA 1 <= m < N, p in [0, 1].
+    """
+    if not isinstance(prior, Mapping):
+        raise ConfigError("randwire prior: must be a mapping such as {model: ws, k: 4, p: 0.75}")
+    model = prior.get("model")
+    if not isinstance(model, str) or model not in PRIORS:
+        shown = repr(model) if isinstance(model, str) else type(model).__name__
+        raise ConfigError(f"randwire prior: unknown model {shown}; valid: ws, er, ba")
+    missing = [key for key in PRIORS[model] if key not in prior]
+    if missing:
+        raise ConfigError(f"randwire prior {model}: missing parameter(s) {', '.join(missing)}")
+    unknown = sorted(str(key) for key in prior if key != "model" and key not in PRIORS[model])
+    if unknown:
+        raise ConfigError(f"randwire prior {model}: unknown parameter(s) {', '.join(unknown)}")
+    checked: dict[str, Any] = {"model": model}
+    if "k" in PRIORS[model]:
+        checked["k"] = int_param(prior["k"], "randwire prior ws: k", 0, smallest_stage)
+    if "m" in PRIORS[model]:
+        checked["m"] = int_param(prior["m"], "randwire prior ba: m", 1, smallest_stage - 1)
+    if "p" in PRIORS[model]:
+        checked["p"] = probability_param(prior["p"], f"randwire prior {model}: p")
+    return checked
+
+
 @SPACE_KINDS.register("randwire")
 class RandWireSpace(SearchSpace):
     """Stages of N-node DAGs; every node is ReLU -> 3x3 separable conv -> BN after a sigmoid-
@@ -52,16 +86,23 @@ class RandWireSpace(SearchSpace):
         network: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name, network)
-        self.stage_nodes = tuple(int(n) for n in stage_nodes)
-        self.prior = dict(prior or {"model": "ws", "k": 4, "p": 0.75})
-        model = self.prior.get("model")
-        if model not in PRIORS:
-            raise ConfigError(f"randwire prior: unknown model {model!r}; valid: ws, er, ba")
-        missing = [key for key in PRIORS[model] if key not in self.prior]
-        if missing:
-            raise ConfigError(f"randwire prior {model}: missing parameter(s) {', '.join(missing)}")
-        if not self.stage_nodes or min(self.stage_nodes) < 2:
+        if not isinstance(stage_nodes, (list, tuple)) or not stage_nodes:
             raise ConfigError("randwire: stage_nodes must list at least one stage of >= 2 nodes")
+        self.stage_nodes = tuple(
+            int_param(n, "randwire: stage_nodes entry", 2, MAX_DENSE_NODES) for n in stage_nodes
+        )
+        if (
+            sum(self.stage_nodes) > MAX_NODES
+            or sum(n * (n - 1) // 2 for n in self.stage_nodes) > MAX_EDGES
+        ):
+            raise ConfigError(
+                f"randwire: stages {list(self.stage_nodes)} exceed the limits of "
+                f"{MAX_NODES} nodes and {MAX_EDGES} possible edges"
+            )
+        self.prior = checked_prior(
+            prior if prior is not None else {"model": "ws", "k": 4, "p": 0.75},
+            min(self.stage_nodes),
+        )
         self.node_ops = (NODE_OP,)
         self.offsets = tuple(int(x) for x in np.cumsum((0, *self.stage_nodes)))
 
