@@ -10,6 +10,7 @@ split: `val` is the test batch.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,16 +57,17 @@ def load_cifar(path: str | Path, variant: str = "cifar10") -> ImageDataset:
     """CIFAR-10 or CIFAR-100 from its python folder, the folder's parent, or the .tar.gz archive."""
     spec = _VARIANTS[variant]
     source = open_dataset_tree(Path(path), spec.folder, spec.marker, variant.upper())
-    meta = _batch(source, spec.marker)
-    names = meta.get(spec.names_key)
-    if not isinstance(names, list) or len(names) != spec.num_classes:
-        raise InputFileError(
-            f"{source.location}: {spec.marker} has no list of "
-            f"{spec.num_classes} class names under {spec.names_key.decode()!r}"
-        )
-    classes = tuple(n.decode() if isinstance(n, bytes) else str(n) for n in names)
-    train = _split(source, spec, spec.train)
-    val = _split(source, spec, (spec.test,))
+    with closing(source):
+        meta = _batch(source, spec.marker)
+        names = meta.get(spec.names_key)
+        if not isinstance(names, list) or len(names) != spec.num_classes:
+            raise InputFileError(
+                f"{source.location}: {spec.marker} has no list of "
+                f"{spec.num_classes} class names under {spec.names_key.decode()!r}"
+            )
+        classes = tuple(n.decode() if isinstance(n, bytes) else str(n) for n in names)
+        train = _split(source, spec, spec.train)
+        val = _split(source, spec, (spec.test,))
     mean, std = channel_stats(train.images)
     return ImageDataset(variant, classes, train, val, None, mean, std)
 

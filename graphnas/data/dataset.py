@@ -6,7 +6,6 @@ augmentation work on these tensors directly, so no epoch ever decodes an image f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import torch
@@ -157,7 +156,3 @@ def channel_stats(
 def _triple(values: torch.Tensor) -> tuple[float, float, float]:
     a, b, c = (float(v) for v in values)
     return (a, b, c)
-
-
-def stack_labels(labels: Sequence[int]) -> torch.Tensor:
-    return torch.tensor(list(labels), dtype=torch.int64)

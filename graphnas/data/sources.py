@@ -31,6 +31,8 @@ class FileSource(Protocol):
 
     def fingerprint(self) -> str: ...
 
+    def close(self) -> None: ...
+
 
 def is_archive(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES)
@@ -65,6 +67,9 @@ class DirectorySource:
             st = (self.root / name).stat()
             digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         return digest.hexdigest()
+
+    def close(self) -> None:
+        """Nothing to release: files are opened per read."""
 
 
 class ArchiveSource:

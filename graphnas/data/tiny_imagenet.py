@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,17 +135,17 @@ def load_tiny_imagenet(
     gets its own sub-folder keyed by its location and validated by its fingerprint.
     """
     source = open_dataset_tree(Path(path), FOLDER, "wnids.txt", "Tiny ImageNet")
-    root = Path(cache_dir) if cache_dir is not None else default_cache_root()
-    tag = hashlib.sha256(os.path.abspath(source.location).encode()).hexdigest()[:16]
-    cache = TensorCache(root / f"tiny-imagenet-{tag}", key=f"{source.fingerprint()}:{RESOLUTION}")
-    cached = cache.read()
-    if cached is None:
-        build_cache(source, cache, workers=workers, progress=progress)
+    with closing(source):
+        root = Path(cache_dir) if cache_dir is not None else default_cache_root()
+        tag = hashlib.sha256(os.path.abspath(source.location).encode()).hexdigest()[:16]
+        key = f"{source.fingerprint()}:{RESOLUTION}"
+        cache = TensorCache(root / f"tiny-imagenet-{tag}", key=key)
         cached = cache.read()
         if cached is None:
-            raise InputFileError(
-                f"{cache.folder}: tensor cache could not be read back after writing"
-            )
+            build_cache(source, cache, workers=workers, progress=progress)
+            cached = cache.read()
+    if cached is None:
+        raise InputFileError(f"{cache.folder}: tensor cache could not be read back after writing")
     return _dataset_from_cache(cached)
 
 
