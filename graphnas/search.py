@@ -138,42 +138,21 @@ class SearchLoop:
         return summary
 
     def _step(self, ledger: Any, bar: tqdm, start: float) -> None:
+        """One ask -> dedupe -> evaluate -> tell -> track round."""
         counters = self.counters
         left = self.queries_left()
         n = self.batch_size if left is None else min(self.batch_size, left)
         t0 = time.perf_counter()
         archs = list(self.strategy.ask(n))
         self.timing["strategy_wall_s"] += time.perf_counter() - t0
+        if len(archs) > n:
+            raise RuntimeError(f"strategy returned {len(archs)} architectures for ask({n})")
         if not archs:
             self.stopped = "strategy proposed nothing"
             return
         counters.step += 1
 
-        results: list[EvalResult | None] = [None] * len(archs)
-        hashes: list[str] = []
-        first_in_step: dict[str, int] = {}
-        new: list[int] = []
-        t0 = time.perf_counter()
-        for i, arch in enumerate(archs):
-            digest, problem = self._identify(arch)
-            hashes.append(digest)
-            if digest in self.cache or digest in first_in_step:
-                continue
-            first_in_step[digest] = i
-            new.append(i)
-            if problem is None:
-                self.pool.submit(i, arch)
-            else:
-                results[i] = EvalResult.failure(problem)
-        while self.pool.pending():
-            for ticket, result in self.pool.collect(block=True):
-                results[ticket] = result
-        self.timing["eval_wall_s"] += time.perf_counter() - t0
-
-        for i in new:
-            result = results[i]
-            assert result is not None, f"pool returned no result for ticket {i}"
-            self._record(archs[i], hashes[i], result, ledger, start)
+        hashes, new = self._evaluate_new(archs, ledger, start)
         told = [self.cache[digest] for digest in hashes]
         counters.duplicates += len(archs) - len(new)
         counters.stale = 0 if new else counters.stale + len(archs)
@@ -183,7 +162,44 @@ class SearchLoop:
         t0 = time.perf_counter()
         self.strategy.tell(archs, told)
         self.timing["strategy_wall_s"] += time.perf_counter() - t0
+        self._report([told[i] for i in new], bar)
 
+    def _evaluate_new(
+        self, archs: list[ArchGraph], ledger: Any, start: float
+    ) -> tuple[list[str], list[int]]:
+        """Evaluate the archs not seen before (first occurrence only) and record them.
+
+        Returns every arch's hash and the indices of the new ones; afterwards every hash is in
+        the cache. Results are recorded in proposal order whatever order the pool finishes in.
+        """
+        results: dict[int, EvalResult] = {}
+        hashes: list[str] = []
+        first_in_step: set[str] = set()
+        new: list[int] = []
+        t0 = time.perf_counter()
+        for i, arch in enumerate(archs):
+            digest, problem = self._identify(arch)
+            hashes.append(digest)
+            if digest in self.cache or digest in first_in_step:
+                continue
+            first_in_step.add(digest)
+            new.append(i)
+            if problem is None:
+                self.pool.submit(i, arch)
+            else:
+                results[i] = EvalResult.failure(problem)
+        while self.pool.pending():
+            results.update(self.pool.collect(block=True))
+        self.timing["eval_wall_s"] += time.perf_counter() - t0
+        for i in new:
+            if i not in results:
+                raise RuntimeError(f"evaluation pool returned no result for ticket {i}")
+            self._record(archs[i], hashes[i], results[i], ledger, start)
+        return hashes, new
+
+    def _report(self, new_results: list[EvalResult], bar: tqdm) -> None:
+        """Best-so-far curve, tracker scalars and the progress bar after a step."""
+        counters = self.counters
         best_reward = counters.best["reward"] if counters.best else None
         counters.curve.append(
             {
@@ -193,17 +209,18 @@ class SearchLoop:
                 "best_reward": best_reward,
             }
         )
-        step_rewards = [told[i].reward for i in new if told[i].ok]
-        metrics = {"queries": counters.queries, "failed": counters.failed}
+        metrics: dict[str, float] = {"queries": counters.queries, "failed": counters.failed}
         if best_reward is not None:
             metrics["best_reward"] = best_reward
+        step_rewards = [r.reward for r in new_results if r.ok]
         if step_rewards:
             metrics["reward"] = max(step_rewards)
         if self.budget.seconds is not None:
             metrics["cost_s"] = counters.cost_s
         self.tracker.log(metrics, counters.step)
-        bar.update(len(new) if self.budget.queries is not None else 0)
-        if self.budget.queries is None:
+        if self.budget.queries is not None:
+            bar.update(len(new_results))
+        else:
             bar.n = min(counters.cost_s, self.budget.seconds or 0.0)
             bar.refresh()
         if best_reward is not None:

@@ -13,7 +13,7 @@ from graphnas.config import BudgetConfig, load_search_config
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.nb201_table import NB201TableEvaluator
-from graphnas.evaluators.pool import SerialPool
+from graphnas.evaluators.pool import SerialPool, evaluate_safely
 from graphnas.graph import ArchGraph, Edge, Node
 from graphnas.rundir import RunDir
 from graphnas.search import SearchLoop, build_search, component_seed, run_search
@@ -245,3 +245,53 @@ def test_component_seeds_are_distinct_and_stable() -> None:
     assert component_seed(0, "strategy") == component_seed(0, "strategy")
     assert component_seed(0, "strategy") != component_seed(0, "evaluator")
     assert component_seed(0, "strategy") != component_seed(1, "strategy")
+
+
+class LifoPool:
+    """Finishes one evaluation per collect, the most recently submitted first."""
+
+    def __init__(self, evaluator) -> None:
+        self.evaluator = evaluator
+        self.queue: list[tuple[int, ArchGraph]] = []
+
+    def submit(self, ticket: int, arch: ArchGraph) -> None:
+        self.queue.append((ticket, arch))
+
+    def collect(self, block: bool = True):
+        if not self.queue:
+            return []
+        ticket, arch = self.queue.pop()
+        return [(ticket, evaluate_safely(self.evaluator, [arch])[0])]
+
+    def pending(self) -> int:
+        return len(self.queue)
+
+    def close(self) -> None:
+        self.queue.clear()
+
+
+def test_ledger_order_does_not_depend_on_completion_order(tmp_path: Path) -> None:
+    evaluators = {"serial": CountingEvaluator(), "lifo": CountingEvaluator()}
+    pools = {"serial": SerialPool(evaluators["serial"]), "lifo": LifoPool(evaluators["lifo"])}
+    for name, pool in pools.items():
+        SearchLoop(
+            SPACE,
+            RandomSearch(SPACE, seed=9),
+            pool,
+            BudgetConfig(queries=23),
+            batch_size=5,
+            run_dir=RunDir.create(tmp_path / name),
+        ).run()
+    assert evaluators["serial"].seen != evaluators["lifo"].seen  # finished in another order
+    assert sorted(evaluators["serial"].seen) == sorted(evaluators["lifo"].seen)
+    assert strip_timing(ledger(tmp_path / "serial")) == strip_timing(ledger(tmp_path / "lifo"))
+
+
+def test_a_strategy_that_over_answers_is_refused(tmp_path: Path) -> None:
+    class Greedy(RandomSearch):
+        def ask(self, n: int):
+            return super().ask(n + 1)
+
+    loop = make_loop(Greedy(SPACE, seed=0), CountingEvaluator(), tmp_path)
+    with pytest.raises(RuntimeError, match="returned 2 architectures for ask"):
+        loop.run()
