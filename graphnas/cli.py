@@ -163,7 +163,7 @@ def info(space: Annotated[str, typer.Argument(help="A shipped space name or a sp
     loaded = load_space(space)
     description = loaded.describe()
     echo(f"space:       {description.name} (kind {description.kind})")
-    echo(f"size:        {description.size:,} architectures (10^{description.log10_size:.2f})")
+    echo(f"size:        {_space_size(description.size, description.log10_size)}")
     echo(f"ops on:      {description.ops_on}")
     echo(f"vocabulary:  {', '.join(description.vocabulary)}")
     for key, value in description.details.items():
@@ -172,6 +172,13 @@ def info(space: Annotated[str, typer.Argument(help="A shipped space name or a sp
     echo(f"example:     {loaded.encode(loaded.example())}")
     if space in shipped_space_names():
         echo(f"(shipped space; other shipped spaces: {', '.join(shipped_space_names())})")
+
+
+def _space_size(size: int, log10_size: float) -> str:
+    """Exact count for countable sizes, a power of ten for astronomically large ones."""
+    if size < 10**15:
+        return f"{size:,} architectures (10^{log10_size:.2f})"
+    return f"about 10^{log10_size:.2f} architectures ({len(str(size))}-digit exact count)"
 
 
 def _number(value: Any) -> str:
