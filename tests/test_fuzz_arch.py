@@ -21,7 +21,7 @@ from fuzzing import (
     mutated_tree,
     random_bytes,
 )
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from graphnas.graph import ArchGraph
@@ -150,6 +150,8 @@ def valid_dot_docs() -> tuple[str, ...]:
         hostile_text(),
     )
 )
+@example(text='digraph a {\n  graph [meta="null"];\n  n0 [op="", role="input", stage=0];\n}\n')
+@example(text='digraph a {\n  graph [meta="' + "[" * 5000 + '"];\n}\n')
 def test_fuzz_arch_from_dot(text: str) -> None:
     source = "fuzzed.dot"
     arch = check_loader("DOT", source, lambda: ArchGraph.from_dot(text, source=source))
@@ -176,6 +178,8 @@ def fuzz_codec(space_name: str, loader: str, source: str, text: str) -> None:
 
 @fuzz_settings(max_examples=300)
 @given(text=st.one_of(mutated_text(encodings("nb201")), hostile_text()))
+@example(text="")
+@example(text="a\nb")
 def test_fuzz_nb201_string_codec(text: str) -> None:
     fuzz_codec("nb201", "NB201 string codec", "NB201", text)
 
@@ -192,6 +196,9 @@ def test_fuzz_nb201_string_codec(text: str) -> None:
         hostile_text(),
     )
 )
+@example(text='{"matrix": null, "ops": ["input", "output"]}')
+@example(text='{"matrix": [1, 2], "ops": {"a": 1}}')
+@example(text="[" * 5000)
 def test_fuzz_nb101_matrix_codec(text: str) -> None:
     fuzz_codec("nb101", "NB101 matrix codec", "NB101", text)
 
@@ -232,6 +239,8 @@ def edited_arc(draw: st.DrawFn) -> str:
         hostile_text(),
     )
 )
+@example(text=" ".join(["0"] * 77 + ["9" * 5000]))
+@example(text=" ".join(["0"] * 77 + ["\u00b2"]))
 def test_fuzz_enas_arc_codec(text: str) -> None:
     fuzz_codec("enas_macro", "ENAS arc codec", "ENAS", text)
 

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from fuzzing import (
     check_loader,
@@ -23,7 +24,7 @@ from fuzzing import (
     mutated_tree,
     scalars,
 )
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from graphnas.config import dump_config, load_search_config
@@ -227,6 +228,9 @@ def assert_loaded_config_is_sound(config, tmp_path: Path) -> None:
         deep_nesting_text(),
     )
 )
+@example(text="strategy:\n  name: random\n  params: []\n")
+@example(text="seed: 2020-02-30\n")
+@example(text="[" * 3000)
 def test_fuzz_search_config_yaml(text: str, tmp_path: Path) -> None:
     path = tmp_path / "fuzzed-experiment.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
@@ -237,11 +241,27 @@ def test_fuzz_search_config_yaml(text: str, tmp_path: Path) -> None:
 
 @fuzz_settings(max_examples=200)
 @given(items=overrides)
+@example(items=["seed=" + "9" * 5000])
+@example(items=["strategy.params=[1]"])
+@example(items=["budget=!!int x"])
 def test_fuzz_search_config_overrides(items: list[str], tmp_path: Path) -> None:
     path = tmp_path / "experiment.yaml"
     path.write_text(experiment_texts()[0])
     # The message names the override at fault, or the file for a value check.
     sources = [str(path)] + [f"override {item!r}" for item in items]
     config = check_loader("config overrides", sources, lambda: load_search_config(path, items))
+    if config is not None:
+        assert_loaded_config_is_sound(config, tmp_path)
+
+
+@pytest.mark.parametrize("text", HOSTILE_YAML, ids=range(len(HOSTILE_YAML)))
+def test_every_hostile_yaml_is_a_clean_refusal_or_a_sound_load(text: str, tmp_path: Path) -> None:
+    """Each HOSTILE_YAML document (several crashed the loaders before) through both loaders."""
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    space = check_loader("space YAML file", str(path), lambda: load_space(path))
+    if space is not None:
+        assert_loaded_space_is_sound(space)
+    config = check_loader("search config YAML", str(path), lambda: load_search_config(path))
     if config is not None:
         assert_loaded_config_is_sound(config, tmp_path)
