@@ -145,6 +145,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             if number == len(lines):
                 return  # a line torn by a crash mid-write
             raise InputFileError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+            reason = str(exc).split(":")[0] if isinstance(exc, ValueError) else "nested too deeply"
+            raise InputFileError(f"{path}: line {number} is not valid JSON ({reason})") from None
         if not isinstance(entry, dict):
             raise InputFileError(f"{path}: line {number} is not a JSON object")
         yield entry

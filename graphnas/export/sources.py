@@ -89,6 +89,8 @@ def load_source(path: str | Path) -> ExportSource:
         raise InputFileError(f"{path}: not valid JSON ({str(err).splitlines()[0]})") from None
     if isinstance(data, list):
         records = _records(data, path)
+        if not records:
+            raise InputFileError(f"{path}: holds no architectures")
         return ExportSource("archs" if len(records) > 1 else "arch", path, records)
     record = _record(data, path.stem, f"{path}")
     return ExportSource("arch", path, [record])
@@ -106,8 +108,9 @@ def _load_run(path: Path) -> ExportSource:
     if summary_path.is_file():
         try:
             loaded = json.loads(_read_text(summary_path))
-        except ValueError as err:
-            raise InputFileError(f"{summary_path}: not valid JSON ({err})") from None
+        except (ValueError, RecursionError) as err:
+            reason = str(err).splitlines()[0] if str(err).strip() else type(err).__name__
+            raise InputFileError(f"{summary_path}: not valid JSON ({reason})") from None
         summary = loaded if isinstance(loaded, dict) else {}
     config_path = path / CONFIG_FILE
     config_text = _read_text(config_path) if config_path.is_file() else ""
@@ -128,7 +131,11 @@ def _record(entry: Any, name: str, where: str) -> ArchRecord:
     if "arch" not in entry:
         return ArchRecord(_arch(entry, where), name)
     reward = entry.get("reward")
-    if reward is not None and not isinstance(reward, (int, float)):
+    if reward is not None and (
+        isinstance(reward, bool)
+        or not isinstance(reward, (int, float))
+        or (isinstance(reward, int) and abs(reward) > 1e300)  # float() would overflow
+    ):
         raise InputFileError(f"{where}: reward must be a number or null")
     metrics = entry.get("metrics") or {}
     if not isinstance(metrics, dict):

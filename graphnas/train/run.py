@@ -45,6 +45,8 @@ def read_arch(path: str | Path) -> ArchGraph:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise InputFileError(f"{path}: cannot read ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise InputFileError(f"{path}: not UTF-8 text ({err.reason})") from None
     return ArchGraph.from_json(text, source=str(path))
 
 
