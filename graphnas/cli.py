@@ -178,7 +178,8 @@ def _space_size(size: int, log10_size: float) -> str:
     """Exact count for countable sizes, a power of ten for astronomically large ones."""
     if size < 10**15:
         return f"{size:,} architectures (10^{log10_size:.2f})"
-    return f"about 10^{log10_size:.2f} architectures ({len(str(size))}-digit exact count)"
+    # int(log10) + 1 digits: str(size) fails past 4,300 digits (Python's int-to-str limit).
+    return f"about 10^{log10_size:.2f} architectures ({int(log10_size) + 1}-digit exact count)"
 
 
 def _number(value: Any) -> str:

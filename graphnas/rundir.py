@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from graphnas.errors import ConfigError, InputFileError
+from graphnas.paths import safe_filename, safe_join
 
 CONFIG_FILE = "config.yaml"
 LEDGER_FILE = "ledger.jsonl"
@@ -48,9 +49,12 @@ class RunDir:
 
     @staticmethod
     def default_path(name: str, seed: int, root: str | Path = "runs") -> Path:
-        """runs/<name>-seed<seed>-<YYYYmmdd-HHMMSS>, with a numeric suffix if that exists."""
+        """runs/<name>-seed<seed>-<YYYYmmdd-HHMMSS>, with a numeric suffix if that exists.
+
+        The config's `name` becomes one safe file name, so it cannot place the run outside root.
+        """
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = Path(root) / f"{name}-seed{seed}-{stamp}"
+        base = safe_join(root, safe_filename(f"{name}-seed{seed}-{stamp}"))
         candidate, k = base, 1
         while candidate.exists():
             k += 1
