@@ -6,6 +6,9 @@ nn.MaxPool2d, so a hook-based counter sees exactly what `graphnas.compiler.cost`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -18,6 +21,53 @@ from graphnas.compiler.cost import (
     pool_cost,
     relu_conv_bn_cost,
 )
+
+
+def _flat_dot(a: Tensor, b: Tensor) -> Tensor:
+    """sum(a * b) for same-shaped tensors, without a temporary when both share a dense layout."""
+    if a.stride() == b.stride():
+        if a.is_contiguous():
+            return torch.dot(a.view(-1), b.view(-1))
+        if a.dim() == 4 and a.is_contiguous(memory_format=torch.channels_last):
+            return torch.dot(a.permute(0, 2, 3, 1).reshape(-1), b.permute(0, 2, 3, 1).reshape(-1))
+    return (a * b).sum()
+
+
+class _WeightedSum(torch.autograd.Function):
+    """out = sum_i weights[i] * inputs[i], accumulated in place in one output buffer.
+
+    Backward: grad_inputs[i] = grad * weights[i]; grad_weights[i] = <grad, inputs[i]> as a dot
+    product (no temporaries), instead of autograd's mul + sum per input.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, weights: Tensor, *inputs: Tensor) -> Tensor:
+        w = weights.to(inputs[0].dtype)
+        out = inputs[0] * w[0]
+        for i in range(1, len(inputs)):
+            out.addcmul_(inputs[i], w[i])
+        ctx.save_for_backward(w, *inputs)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+        w, *inputs = ctx.saved_tensors
+        grad_w = None
+        if ctx.needs_input_grad[0]:
+            grad_w = torch.stack([_flat_dot(grad, x) for x in inputs]).float()
+        grad_inputs = [
+            grad * w[i] if ctx.needs_input_grad[1 + i] else None for i in range(len(inputs))
+        ]
+        return (grad_w, *grad_inputs)
+
+
+def weighted_sum(inputs: Sequence[Tensor], weights: Tensor) -> Tensor:
+    """sum_i weights[i] * inputs[i]: k same-shaped tensors, weights [k] -> one tensor.
+
+    One fused pass forward and backward (see _WeightedSum); the result is a fresh tensor, so
+    the caller may modify it in place.
+    """
+    return _WeightedSum.apply(weights, *inputs)
 
 
 class ConvBN(nn.Module):

@@ -17,7 +17,7 @@ average pool, linear.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -35,24 +35,13 @@ from graphnas.compiler.cost import (
     sep_conv_bn_cost,
 )
 from graphnas.compiler.kinds import KIND_COMPILERS, KindCompiler, positive_ints
-from graphnas.compiler.ops import ConvBN, SepConvBN
+from graphnas.compiler.ops import ConvBN, SepConvBN, weighted_sum
 from graphnas.compiler.program import Program, Step
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
 from graphnas.spaces.randwire import RandWireSpace
 
 STEMS = ("small", "tiny", "regular")
-
-
-def weighted_sum(inputs: Sequence[Tensor], weights: Tensor) -> Tensor:
-    """sum_i weights[i] * inputs[i] for k same-shaped tensors, as one stacked contraction.
-
-    inputs: k tensors [B, C, H, W]; weights: [k]. Returns [B, C, H, W].
-    """
-    if len(inputs) == 1:
-        return inputs[0] * weights[0]
-    stacked = torch.stack(list(inputs), dim=-1)  # [B, C, H, W, k]
-    return torch.matmul(stacked, weights.to(stacked.dtype))
 
 
 class RandWireNode(nn.Module):
@@ -72,17 +61,21 @@ class RandWireNode(nn.Module):
     def forward(self, *inputs: Tensor) -> Tensor:
         if self.edge_weights is None:
             return self.op(inputs[0])
-        x = F.relu(weighted_sum(inputs, torch.sigmoid(self.edge_weights)))
-        return self.op(x)
+        # The weighted sum is a fresh tensor: the ReLU may overwrite it.
+        return self.op(F.relu_(weighted_sum(inputs, torch.sigmoid(self.edge_weights))))
 
 
 class Mean(nn.Module):
     """Plain mean of k same-shaped tensors (the stage output node)."""
 
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.register_buffer("weights", torch.full((count,), 1.0 / count), persistent=False)
+
     def forward(self, *inputs: Tensor) -> Tensor:
         if len(inputs) == 1:
             return inputs[0]
-        return torch.stack(list(inputs), dim=0).mean(dim=0)
+        return weighted_sum(inputs, self.weights)
 
 
 class ReLU(nn.Module):
@@ -119,7 +112,8 @@ def build_stage(preds: list[list[int]], c_in: int, c_out: int) -> Program:
             )
         else:
             steps.append(Step(RandWireNode(0, c_in, c_out, 2), (1,), 2 + v))
-    steps.append(Step(Mean(), tuple(2 + v for v in _sinks(preds)), 2 + n))
+    sinks = _sinks(preds)
+    steps.append(Step(Mean(len(sinks)), tuple(2 + v for v in sinks), 2 + n))
     return Program(steps, result=2 + n)
 
 
