@@ -159,6 +159,11 @@ class ProcessPool:
     def pending(self) -> int:
         return len(self._tickets)
 
+    def wait_ready(self) -> None:
+        """Block until every worker has built its evaluator (the pool's start-up is over)."""
+        while not all(worker.ready for worker in self._workers):
+            self._poll(timeout=None)
+
     def close(self) -> None:
         if self._closed:
             return

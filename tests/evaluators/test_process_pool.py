@@ -65,6 +65,8 @@ def test_two_workers_match_the_sequential_run() -> None:
     )
     try:
         assert pool.collect(block=False) == [] and pool.pending() == 0
+        pool.wait_ready()
+        assert all(worker.ready for worker in pool._workers)
         parallel = _run(pool, archs)
     finally:
         pool.close()
