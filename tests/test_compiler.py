@@ -165,6 +165,20 @@ def test_channels_last_and_bf16_match_fp32(name: str, device: torch.device) -> N
         assert all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
 
 
+def test_state_dict_holds_each_tensor_once() -> None:
+    net = _small_net("nb201", _arch("nb201", 2))
+    keys = list(net.state_dict())
+    assert all(k.startswith("body.") for k in keys)
+    assert (
+        sum(
+            v.numel()
+            for k, v in net.state_dict().items()
+            if "running" not in k and "num_batches" not in k
+        )
+        == net.cost.params
+    )
+
+
 def test_input_size_and_classes_are_parameters() -> None:
     arch = load_space("nb201").decode(
         "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"

@@ -222,3 +222,17 @@ def test_program_checks_and_releases_registers() -> None:
     assert torch.equal(program(torch.ones(2)), torch.full((2,), 4.0))
     with pytest.raises(ValueError, match="reads register"):
         Program([Step(Add(), (0, 5), 1)], result=1)
+
+
+def test_weighted_sum_reduced_precision_and_mixed_inputs() -> None:
+    inputs = [torch.randn(2, 3, 4, 4) for _ in range(3)]
+    weights = torch.rand(3, requires_grad=True)
+    low = [x.to(torch.bfloat16).requires_grad_() for x in inputs]
+    out = weighted_sum(low, weights)
+    assert out.dtype == torch.bfloat16
+    out.float().sum().backward()
+    expected = torch.stack([x.float().sum() for x in low])
+    assert weights.grad is not None and weights.grad.dtype == torch.float32
+    assert torch.allclose(weights.grad, expected, rtol=0.02, atol=0.05)
+    mixed = [inputs[0], inputs[1].to(torch.bfloat16)]
+    assert weighted_sum(mixed, weights[:2]).dtype == torch.float32

@@ -6,7 +6,7 @@ analytic cost function (graph + skeleton -> params and FLOPs, without building a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,21 +52,23 @@ class CompiledNet(nn.Module):
         self.channels_last = channels_last
         self.precision = precision
         self._autocast_dtype = PRECISIONS[precision]
-        self._forward_body: Callable[[Tensor], Tensor] = self.body
+        # A torch.compile wrapper of `body`; kept out of the module tree (same parameters).
+        self.__dict__["_compiled_body"] = None
         if channels_last:
             self.body.to(memory_format=torch.channels_last)
 
     def forward(self, x: Tensor) -> Tensor:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        run = self.__dict__["_compiled_body"] or self.body
         if self._autocast_dtype is None:
-            return self._forward_body(x)
+            return run(x)
         with torch.autocast(device_type=x.device.type, dtype=self._autocast_dtype):
-            return self._forward_body(x)
+            return run(x)
 
     def enable_torch_compile(self, **options: Any) -> CompiledNet:
         """Run the body through torch.compile (slow to start: minutes per architecture)."""
-        self._forward_body = torch.compile(self.body, **options)
+        self.__dict__["_compiled_body"] = torch.compile(self.body, **options)
         return self
 
     def num_parameters(self) -> int:

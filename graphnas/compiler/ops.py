@@ -24,7 +24,10 @@ from graphnas.compiler.cost import (
 
 
 def _flat_dot(a: Tensor, b: Tensor) -> Tensor:
-    """sum(a * b) for same-shaped tensors, without a temporary when both share a dense layout."""
+    """sum(a * b) as an fp32-or-wider scalar, without temporaries when both share a dense
+    layout (fp32/fp64); reduced precisions multiply in place and accumulate in fp32."""
+    if a.dtype not in (torch.float32, torch.float64):
+        return (a * b).sum(dtype=torch.float32)
     if a.stride() == b.stride():
         if a.is_contiguous():
             return torch.dot(a.view(-1), b.view(-1))
@@ -42,11 +45,17 @@ class _WeightedSum(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, weights: Tensor, *inputs: Tensor) -> Tensor:
-        w = weights.to(inputs[0].dtype)
+        dtype = inputs[0].dtype
+        if any(x.dtype != dtype for x in inputs):  # mixed precision: promote all inputs
+            for x in inputs[1:]:
+                dtype = torch.promote_types(dtype, x.dtype)
+            inputs = tuple(x.to(dtype) for x in inputs)
+        w = weights.to(dtype)
         out = inputs[0] * w[0]
         for i in range(1, len(inputs)):
             out.addcmul_(inputs[i], w[i])
         ctx.save_for_backward(w, *inputs)
+        ctx.weights_dtype = weights.dtype
         return out
 
     @staticmethod
@@ -54,7 +63,7 @@ class _WeightedSum(torch.autograd.Function):
         w, *inputs = ctx.saved_tensors
         grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_w = torch.stack([_flat_dot(grad, x) for x in inputs]).float()
+            grad_w = torch.stack([_flat_dot(grad, x) for x in inputs]).to(ctx.weights_dtype)
         grad_inputs = [
             grad * w[i] if ctx.needs_input_grad[1 + i] else None for i in range(len(inputs))
         ]
