@@ -96,6 +96,9 @@ class SearchConfig:
         for section in COMPONENT_SECTIONS:
             if not getattr(self, section).name:
                 raise ConfigError(f"{section}.name: a {section} must be named")
+        if not all(isinstance(backend, str) for backend in self.tracking.backends):
+            # OmegaConf lets a nested list through into list[str]
+            raise ConfigError("tracking.backends: must be a list of names such as stdout, wandb")
         if self.tracking.log_every < 1:
             raise ConfigError(f"tracking.log_every: must be >= 1, got {self.tracking.log_every}")
         check_device_spec(self.device)
@@ -163,9 +166,12 @@ def load_config(
     source = str(path) if path is not None else "config"
     raw = read_yaml_mapping(path) if path is not None else dict(data or {})
     raw = _normalise_components(raw)
-    for section in COMPONENT_SECTIONS:  # a file naming another component drops the default params
-        name = raw[section].get("name") if isinstance(raw.get(section), Mapping) else None
-        if name is not None and name != merged[section].name:
+    # A file naming another component, or giving a component's params, drops the default params
+    # (as the matching overrides do), so a dumped config reloads to itself.
+    for section in COMPONENT_SECTIONS:
+        given = raw.get(section) if isinstance(raw.get(section), Mapping) else {}
+        renamed = given.get("name") is not None and given.get("name") != merged[section].name
+        if renamed or isinstance(given.get("params"), Mapping):
             merged[section].params = {}
     merged = _merge(merged, schema, raw, source)
     for item in overrides:

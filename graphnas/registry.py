@@ -8,10 +8,11 @@ can pass objects while config files pass names.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import UnionType
+from typing import Any, Generic, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from graphnas.errors import GraphnasError, UnknownNameError
+from graphnas.errors import ConfigError, GraphnasError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -110,6 +111,7 @@ class Registry(Generic[T]):
                 raise GraphnasError(
                     f"{self.kind} {_label(name_or_obj)!r}: options {clash} are set by the caller"
                 )
+            check_option_types(f"{self.kind} {_label(name_or_obj)!r}", factory, params)
             params.update(_accepted(factory, context or {}))
         return self.resolve(name_or_obj, **params)
 
@@ -180,3 +182,50 @@ def _call(kind: str, label: str, factory: Any, kwargs: dict[str, Any]) -> Any:
             f"{kind} {label!r}: bad options: {exc}; accepted options: {valid}"
         ) from None
     return factory(**kwargs)
+
+
+# Annotations whose values a config file can give, and how to test a value against them.
+_SCALAR_CHECKS: dict[Any, Callable[[Any], bool]] = {
+    bool: lambda v: isinstance(v, bool),
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    str: lambda v: isinstance(v, str),
+    type(None): lambda v: v is None,
+}
+
+
+def _annotation_checks(hint: Any) -> list[tuple[str, Callable[[Any], bool]]] | None:
+    """(type name, test) for each alternative of a simple annotation; None when not simple."""
+    alternatives = (
+        get_args(hint) if isinstance(hint, UnionType) or get_origin(hint) is Union else (hint,)
+    )
+    checks = []
+    for alternative in alternatives:
+        origin = get_origin(alternative) or alternative
+        if alternative in _SCALAR_CHECKS:
+            type_name = "null" if alternative is type(None) else alternative.__name__
+            checks.append((type_name, _SCALAR_CHECKS[alternative]))
+        elif origin in (Mapping, dict):
+            checks.append(("a mapping", lambda v: isinstance(v, Mapping)))
+        elif origin in (Sequence, list, tuple):
+            checks.append(("a list", lambda v: isinstance(v, (list, tuple))))
+        else:
+            return None
+    return checks
+
+
+def check_option_types(owner: str, factory: Any, params: Mapping[str, Any]) -> None:
+    """Refuse a user option whose value contradicts the (simple) type annotation of that
+    parameter of `factory` (a class or function): ConfigError('<owner>: option ... must be ...').
+    Annotations other than bool/int/float/str/None, mappings and sequences are not checked."""
+    try:
+        hints = get_type_hints(factory.__init__ if isinstance(factory, type) else factory)
+    except Exception:  # unresolvable annotations: the call itself decides
+        return
+    for name, value in params.items():
+        checks = _annotation_checks(hints[name]) if name in hints else None
+        if checks and not any(test(value) for _, test in checks):
+            expected = " or ".join(type_name for type_name, _ in checks)
+            raise ConfigError(
+                f"{owner}: option {name} must be {expected}, got {type(value).__name__}"
+            )

@@ -18,6 +18,8 @@ from graphnas.errors import ConfigError
 
 # Values in a document counted with multiplicity (an alias counts as often as it is used).
 MAX_YAML_VALUES = 100_000
+# Integers a config may hold: 64-bit signed. Larger ones only overflow later float() conversions.
+MAX_YAML_INT = 2**63 - 1
 # Nesting levels (flow brackets plus block indentation) allowed before parsing: PyYAML's parser
 # is recursive and its scanner slows down quadratically with open flow levels.
 MAX_YAML_DEPTH = 100
@@ -68,7 +70,8 @@ def nesting_depth(text: str) -> int:
 
 
 def check_size(data: Any, source: str, limit: int = MAX_YAML_VALUES) -> None:
-    """Refuse documents holding more than `limit` values once aliases are expanded."""
+    """Refuse documents holding more than `limit` values once aliases are expanded, or an
+    integer outside the 64-bit range."""
     stack, seen = [data], 0
     while stack:
         value = stack.pop()
@@ -78,6 +81,8 @@ def check_size(data: Any, source: str, limit: int = MAX_YAML_VALUES) -> None:
                 f"{source}: YAML document too large (over {limit:,} values once aliases are "
                 "expanded)"
             )
+        if isinstance(value, int) and abs(value) > MAX_YAML_INT:
+            raise ConfigError(f"{source}: integer out of the 64-bit range")
         if isinstance(value, dict):
             stack.extend(value.keys())
             stack.extend(value.values())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphnas.errors import ConfigError
+from graphnas.registry import check_option_types
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class TrainConfig:
                 f"training config: unknown option(s) {', '.join(unknown)}; "
                 f"valid: {', '.join(sorted(known))}"
             )
+        check_option_types("training config", cls, values)
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
