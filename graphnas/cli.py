@@ -57,52 +57,24 @@ def search(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Experiment YAML file.")
     ] = None,
-    resume: Annotated[
-        Path | None,
-        typer.Option(
-            "--resume",
-            help="Continue the run in this directory (killed, stopped, or with a larger budget).",
-        ),
-    ] = None,
     overrides: Annotated[
         list[str] | None,
         typer.Argument(help="key=value overrides, e.g. seed=3 out=runs/a budget.queries=50"),
     ] = None,
 ) -> None:
-    """Run an architecture search described by a config file (plus key=value overrides).
-
-    SIGINT (Ctrl-C) or SIGTERM stop it cleanly: a checkpoint is written and the exit status is
-    130 or 143; `graphnas search --resume RUN_DIR` continues it (also after a kill or a crash).
-    """
+    """Run an architecture search described by a config file (plus key=value overrides)."""
     from graphnas.config import load_search_config
-    from graphnas.search import exit_status, resume_search, run_loop, run_search
+    from graphnas.search import run_search
 
-    if config is not None and resume is not None:
-        raise GraphnasError("search: give --config FILE or --resume RUN_DIR, not both")
-    if resume is not None:
-        summary = run_loop(resume_search(resume, overrides or []))
-    elif config is None:
-        raise GraphnasError(
-            "search: --config FILE is required (e.g. experiments/nb201.yaml), or --resume RUN_DIR"
-        )
-    else:
-        resolved = load_search_config(config, overrides or [])
-        try:
-            summary = run_search(resolved)
-        except GraphnasError as err:  # e.g. an unknown component name: say which file set it up
-            message = str(err)
-            raise GraphnasError(
-                message if str(config) in message else f"{config}: {message}"
-            ) from None
+    if config is None:
+        raise GraphnasError("search: --config FILE is required (e.g. experiments/nb201.yaml)")
+    resolved = load_search_config(config, overrides or [])
+    try:
+        summary = run_search(resolved)
+    except GraphnasError as err:  # e.g. an unknown component name: say which file set it up
+        message = str(err)
+        raise GraphnasError(message if str(config) in message else f"{config}: {message}") from None
     print_search_summary(summary)
-    status = exit_status(summary)
-    if status:
-        typer.echo(
-            f"graphnas: {summary['stopped']}; checkpoint written; continue with: "
-            f"graphnas search --resume {summary['run_dir']}",
-            err=True,
-        )
-        raise typer.Exit(status)
 
 
 def print_search_summary(summary: dict[str, Any]) -> None:
