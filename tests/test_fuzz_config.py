@@ -7,6 +7,9 @@ a GraphnasError whose message is one line naming the file or override; never ano
 
 from __future__ import annotations
 
+import re
+import shutil
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +30,17 @@ from fuzzing import (
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from graphnas.config import dump_config, load_search_config
+from graphnas.config import ComponentConfig, dump_config, load_search_config
+from graphnas.errors import ConfigError
+from graphnas.evaluators import EVALUATORS
+from graphnas.search import build_search
 from graphnas.spaces import SearchSpace, load_space
 from graphnas.spaces.loading import shipped_space_dir, space_from_config
+from graphnas.strategies import STRATEGIES
+from graphnas.train.config import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
+NB201 = load_space("nb201")
 # Spaces at most this large are also sampled, validated, coded and mutated after loading.
 EXERCISE_MAX_NODES = 64
 
@@ -176,6 +185,9 @@ OVERRIDE_KEYS = (
     "evaluator.params",
     "tracking.backends",
     "tracking.log_every",
+    "failed_reward",
+    "eval_timeout_s",
+    "checkpoint_every_s",
     "pool",
     "budget",
     "nope",
@@ -213,8 +225,17 @@ overrides = st.lists(
 
 
 def assert_loaded_config_is_sound(config, tmp_path: Path) -> None:
+    """It dumps and reloads to itself, and its components build or refuse cleanly (the library
+    message names the component; `graphnas search` adds the file, see test_fuzz_cli.py)."""
     dumped = dump_config(config, tmp_path / "resolved.yaml")
     assert load_search_config(dumped) == config
+    run = tmp_path / "built-run"
+    shutil.rmtree(run, ignore_errors=True)
+    # A serial pool: a process pool would load the evaluator's dataset and start workers.
+    serial = replace(config, pool=ComponentConfig(name="serial"))
+    loop = check_loader("search config -> components", "", lambda: build_search(serial, out=run))
+    if loop is not None:
+        loop.pool.close()
 
 
 @fuzz_settings(max_examples=200)
@@ -265,3 +286,26 @@ def test_every_hostile_yaml_is_a_clean_refusal_or_a_sound_load(text: str, tmp_pa
     config = check_loader("search config YAML", str(path), lambda: load_search_config(path))
     if config is not None:
         assert_loaded_config_is_sound(config, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: STRATEGIES.build("evolution", {"population_size": [1]}, {"space": NB201}),
+            "strategy 'evolution': option population_size must be int, got list",
+        ),
+        (
+            lambda: EVALUATORS.build("nb201_table", {"seconds_per_query": "x"}, {"space": NB201}),
+            "evaluator 'nb201_table': option seconds_per_query must be float, got str",
+        ),
+        (
+            lambda: TrainConfig.from_dict({"lr": [0.2]}),
+            "training config: option lr must be float, got list",
+        ),
+    ],
+)
+def test_component_option_types_regressions(build, message: str) -> None:
+    """Wrong option types used to crash inside constructors with a TypeError."""
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build()
