@@ -75,6 +75,14 @@ def load_space_file(path: Path) -> SearchSpace:
     return space_from_config(load_yaml(text, str(path)), str(path))
 
 
+def _exists(path: Path) -> bool:
+    """Path.exists that is False, not an OSError, for names the OS refuses (e.g. too long)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _one_line(err: BaseException) -> str:
     lines = str(err).strip().splitlines()
     return lines[0] if lines else type(err).__name__
@@ -87,10 +95,10 @@ def load_space(spec: str | Path | Mapping[str, Any] | SearchSpace) -> SearchSpac
     if isinstance(spec, Mapping):
         return space_from_config(spec)
     path = Path(spec)
-    if path.suffix in SPACE_SUFFIXES or path.exists():
+    if path.suffix in SPACE_SUFFIXES or _exists(path):
         return load_space_file(path)
     shipped = shipped_space_dir() / f"{spec}.yaml"
-    if shipped.is_file():
+    if _exists(shipped):
         return load_space_file(shipped)
     raise UnknownNameError(
         f"unknown space {str(spec)!r}; shipped spaces: {', '.join(shipped_space_names())} "
