@@ -179,6 +179,19 @@ def test_state_dict_holds_each_tensor_once() -> None:
     )
 
 
+def test_deepcopy_and_pickle_round_trip(tmp_path) -> None:
+    import copy
+
+    net = _small_net("randwire_tiny", _arch("randwire_tiny", 1))
+    x = torch.randn(2, 3, net.input_size, net.input_size)
+    net.eval()
+    clone = copy.deepcopy(net)
+    assert clone.arch == net.arch and torch.equal(clone(x), net(x))
+    torch.save(net, tmp_path / "net.pt")
+    loaded = torch.load(tmp_path / "net.pt", weights_only=False)
+    assert loaded.arch == net.arch and torch.equal(loaded(x), net(x))
+
+
 def test_input_size_and_classes_are_parameters() -> None:
     arch = load_space("nb201").decode(
         "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"

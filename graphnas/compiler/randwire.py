@@ -78,11 +78,6 @@ class Mean(nn.Module):
         return weighted_sum(inputs, self.weights)
 
 
-class ReLU(nn.Module):
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
-
-
 def _stage_lists(arch: ArchGraph, space: RandWireSpace) -> list[list[list[int]]]:
     """preds[s][v]: local predecessor ids of local node v in stage s."""
     preds = [[[] for _ in range(n)] for n in space.stage_nodes]
@@ -104,7 +99,7 @@ def _sinks(preds: list[list[int]]) -> list[int]:
 def build_stage(preds: list[list[int]], c_in: int, c_out: int) -> Program:
     """A stage as a Program: register 0 input, 1 ReLU(input), 2 + v node v, 2 + n the mean."""
     n = len(preds)
-    steps = [Step(ReLU(), (0,), 1)]
+    steps = [Step(nn.ReLU(), (0,), 1)]
     for v, ps in enumerate(preds):
         if ps:
             steps.append(
