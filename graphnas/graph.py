@@ -77,6 +77,10 @@ class ArchGraph:
         object.__setattr__(self, "edges", tuple(sorted(self.edges, key=lambda e: (e.src, e.dst))))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle/deepcopy support (the read-only meta view is not picklable itself)."""
+        return (ArchGraph, (self.nodes, self.edges, self.space, dict(self.meta)))
+
     # ----------------------------------------------------------------------------- construction
     @classmethod
     def build(

@@ -21,6 +21,10 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 settings.register_profile("graphnas", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "graphnas"))
 
+# Tests use tiny tensors: one intra-op thread avoids OpenMP oversubscription on small CPUs
+# (measured 30-300x slowdowns of small ops with 2 threads on a loaded 2-core machine).
+torch.set_num_threads(int(os.environ.get("GRAPHNAS_TEST_THREADS", "1")))
+
 
 @pytest.fixture(scope="session")
 def device() -> torch.device:

@@ -232,3 +232,13 @@ def test_graph_is_frozen_and_edges_are_sorted():
         arch.nodes = ()  # type: ignore[misc]
     assert arch.predecessors() == [[], [0], [0, 1]]
     assert arch.successors() == [[1, 2], [2], []]
+
+
+def test_pickle_and_deepcopy_keep_graph_and_meta():
+    import copy
+    import pickle
+
+    arch = sample_archs()[-1]
+    for clone in (pickle.loads(pickle.dumps(arch)), copy.deepcopy(arch)):
+        assert clone == arch
+        assert clone.meta == arch.meta
