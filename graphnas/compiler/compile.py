@@ -72,17 +72,10 @@ class CompiledNet(nn.Module):
         return self
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle/deepcopy support: the graph travels as its JSON dict (ArchGraph's read-only
-        meta mapping does not pickle) and a torch.compile wrapper is dropped."""
+        """Pickle/deepcopy support: a torch.compile wrapper is dropped (rebuild it on load)."""
         state = self.__dict__.copy()
-        state["arch"] = self.arch.to_dict()
         state["_compiled_body"] = None
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        state["arch"] = ArchGraph.from_dict(state["arch"])
-        super().__setstate__(state)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
