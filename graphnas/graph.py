@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -332,7 +333,9 @@ class ArchGraph:
         import networkx as nx
 
         try:
-            g = nx.parse_graphml(text, node_type=int)
+            with warnings.catch_warnings():  # e.g. "No key type for id d5": types are checked below
+                warnings.simplefilter("ignore")
+                g = nx.parse_graphml(text, node_type=int)
             return cls.from_networkx(g)
         except Exception as err:  # networkx raises many types for malformed XML
             raise InvalidArchError(
