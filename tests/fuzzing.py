@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,13 +76,22 @@ def assert_one_line_naming(err: BaseException, source: str | Sequence[str]) -> N
 
 
 def run_cli(args: Sequence[str]) -> tuple[int, str, str]:
-    """Run `graphnas ARGS` in this process: (exit status, stdout, stderr)."""
+    """Run `graphnas ARGS` in this process: (exit status, stdout, stderr). Python warnings, which
+    pytest would otherwise capture, are added to stderr as the real command would print them."""
     from graphnas.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
         status = main(list(args))
-    return status, out.getvalue(), err.getvalue()
+    shown = "".join(
+        warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught
+    )
+    return status, out.getvalue(), err.getvalue() + shown
 
 
 def assert_cli_user_error(status: int, stderr: str, source: str) -> None:

@@ -85,7 +85,7 @@ def test_fuzz_arch_from_json_bytes(data: bytes) -> None:
         assert_loaded_arch_is_sound(arch)
 
 
-@fuzz_settings(max_examples=300)
+@fuzz_settings(max_examples=200)
 @given(
     tree=st.one_of(
         st.sampled_from(valid_archs()).map(ArchGraph.to_dict).flatmap(mutated_tree),
@@ -137,7 +137,7 @@ def valid_dot_docs() -> tuple[str, ...]:
     return tuple(arch.replace(meta={"k": [1, 2]}).to_dot() for arch in valid_archs())
 
 
-@fuzz_settings(max_examples=300)
+@fuzz_settings(max_examples=200)
 @given(
     text=st.one_of(
         mutated_text(valid_dot_docs()),
@@ -184,7 +184,7 @@ def test_fuzz_nb201_string_codec(text: str) -> None:
     fuzz_codec("nb201", "NB201 string codec", "NB201", text)
 
 
-@fuzz_settings(max_examples=300)
+@fuzz_settings(max_examples=200)
 @given(
     text=st.one_of(
         mutated_text(encodings("nb101")),

@@ -35,6 +35,7 @@ from fuzzing import (
 from hypothesis import given
 from hypothesis import strategies as st
 
+import graphnas.search
 from graphnas.config import load_search_config
 from graphnas.errors import InputFileError
 from graphnas.export.sources import load_source
@@ -47,6 +48,8 @@ from graphnas.train.checkpoint import load_checkpoint, save_checkpoint
 from graphnas.train.run import read_arch
 
 REPO = Path(__file__).resolve().parents[1]
+# The resume entry point (absent in versions without `graphnas search --resume`).
+resume_search = getattr(graphnas.search, "resume_search", None)
 
 
 # ============================================================================ a real run directory
@@ -169,6 +172,41 @@ def test_train_arch_json_that_is_not_text(tmp_path: Path) -> None:
     path.write_bytes(b"\x80\x04K\x01.")
     with pytest.raises(InputFileError, match=r"arch\.json: not UTF-8 text"):
         read_arch(path)
+
+
+# ============================================================================ resume
+@pytest.fixture(scope="module")
+def resumable_run(real_run: Path) -> Path:
+    """The real run, if this version writes a search checkpoint and can resume."""
+    if resume_search is None or not (real_run / "checkpoint.pt").is_file():
+        pytest.skip("graphnas.search.resume_search or checkpoint.pt not available yet")
+    return real_run
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@fuzz_settings(max_examples=100)
+@given(data=st.data())
+def test_fuzz_resume_run_directory(
+    resumable_run: Path, tmp_path: Path, data: st.DataObject
+) -> None:
+    """`graphnas search --resume` on a damaged run: a clean refusal that writes nothing, or a
+    loop ready to continue."""
+    changes = data.draw(run_dir_damage(resumable_run))
+    if data.draw(st.booleans()):
+        checkpoint = (resumable_run / "checkpoint.pt").read_bytes()
+        changes["checkpoint.pt"] = data.draw(
+            st.one_of(mutated_bytes([checkpoint]), random_bytes(), st.none())
+        )
+    run = damaged_copy(resumable_run, tmp_path / "damaged-run", changes)
+    before = snapshot(run)
+    loop = check_loader("run directory (resume)", str(run), lambda: resume_search(run))
+    if loop is None:
+        assert snapshot(run) == before, "a refused resume changed the run directory"
+    else:
+        loop.pool.close()
 
 
 # ============================================================================ arch files
