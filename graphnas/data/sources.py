@@ -149,7 +149,11 @@ def open_dataset_tree(path: Path, folder: str, marker: str, dataset: str) -> Fil
 
     `path` may be the folder itself, its parent, or an archive containing the folder.
     """
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as err:  # e.g. a name too long for the file system
+        raise InputFileError(f"{path}: {dataset} data not found ({err.strerror})") from None
+    if not exists:
         raise InputFileError(f"{path}: {dataset} data not found (no such file or directory)")
     if is_archive(path):
         tops = list(archive_top_folders(path))

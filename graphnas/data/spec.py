@@ -5,6 +5,7 @@ This is how the CLI (`--data`), configs and evaluators name a dataset; `load_dat
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from graphnas.data.cifar import load_cifar
@@ -14,6 +15,8 @@ from graphnas.data.tiny_imagenet import load_tiny_imagenet
 from graphnas.errors import ConfigError
 
 KINDS = ("tiny-imagenet", "cifar10", "cifar100", "synthetic")
+# Synthetic data is for tests and smoke runs: at most 2^28 pixel values (256 MiB as uint8).
+MAX_SYNTHETIC_VALUES = 2**28
 _SYNTHETIC_OPTIONS = {
     "classes": "num_classes",
     "train": "train_per_class",
@@ -37,9 +40,13 @@ def load_dataset(
         raise ConfigError(f"data {spec!r}: unknown dataset {kind!r}; valid: {', '.join(KINDS)}")
     if not arg:
         raise ConfigError(f"data {spec!r}: missing path (write {kind}:PATH)")
+    try:
+        path = Path(arg).expanduser()
+    except RuntimeError:  # "~someone/..." naming an unknown user
+        raise ConfigError(f"data {spec!r}: cannot expand the home folder in {arg!r}") from None
     if kind == "tiny-imagenet":
-        return load_tiny_imagenet(Path(arg).expanduser(), cache_dir=cache_dir, progress=progress)
-    return load_cifar(Path(arg).expanduser(), variant=kind)
+        return load_tiny_imagenet(path, cache_dir=cache_dir, progress=progress)
+    return load_cifar(path, variant=kind)
 
 
 def _synthetic_options(spec: str, arg: str) -> dict[str, int]:
@@ -55,4 +62,20 @@ def _synthetic_options(spec: str, arg: str) -> dict[str, int]:
             options[_SYNTHETIC_OPTIONS[key.strip()]] = int(value)
         except ValueError:
             raise ConfigError(f"data {spec!r}: option {key.strip()} must be an integer") from None
+    defaults = {k: p.default for k, p in inspect.signature(make_synthetic).parameters.items()}
+    sizes = {**defaults, **options}
+    # torch.Generator.manual_seed takes seeds in [-2^63, 2^64).
+    ranges = {"num_classes": 1, "train_per_class": 1, "val_per_class": 0, "size": 1}
+    for option, name in _SYNTHETIC_OPTIONS.items():
+        value = options.get(name)
+        if name == "seed" and value is not None and not -(2**63) <= value < 2**64:
+            raise ConfigError(f"data {spec!r}: option seed must be a 64-bit integer")
+        if name in ranges and value is not None and value < ranges[name]:
+            raise ConfigError(f"data {spec!r}: option {option} must be >= {ranges[name]}")
+    values = sizes["num_classes"] * (sizes["train_per_class"] + sizes["val_per_class"])
+    if values * 3 * sizes["size"] ** 2 > MAX_SYNTHETIC_VALUES:
+        raise ConfigError(
+            f"data {spec!r}: too large for a synthetic dataset "
+            f"(over {MAX_SYNTHETIC_VALUES:,} pixel values)"
+        )
     return options
