@@ -32,11 +32,12 @@ from fuzzing import (
     mutated_tree,
     random_bytes,
 )
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import graphnas.search
 from graphnas.config import load_search_config
+from graphnas.data.spec import load_dataset
 from graphnas.errors import InputFileError
 from graphnas.export.sources import load_source
 from graphnas.graph import ArchGraph
@@ -279,6 +280,37 @@ def test_fuzz_train_arch_json(content: bytes, tmp_path: Path) -> None:
     arch = check_loader("ARCH.json (train)", str(path), lambda: read_arch(path))
     if arch is not None:
         assert not arch.structural_problems()
+
+
+# ============================================================================ dataset specs
+SPEC_VALUES = ("0", "1", "-1", "2", "3", "16", "x", "", "9" * 30, "1e3", " 4 ", "\u0663")
+
+
+@st.composite
+def dataset_spec(draw: st.DrawFn) -> str:
+    """`--data` strings: synthetic with odd options, or a dataset kind with an odd path."""
+    kind = draw(st.sampled_from(("synthetic", "Synthetic", "cifar10", "cifar100", "tiny-imagenet")))
+    if kind.lower() == "synthetic":
+        keys = st.sampled_from(("classes", "train", "val", "size", "seed", "bogus", ""))
+        items = st.tuples(keys, st.sampled_from(SPEC_VALUES)).map("=".join)
+        options = draw(st.lists(st.one_of(items, hostile_text()), max_size=4))
+        return kind + (":" + ",".join(options) if options or draw(st.booleans()) else "")
+    return f"{kind}:{draw(st.one_of(hostile_text(), st.just('~nosuchuser/data')))}"
+
+
+@fuzz_settings(max_examples=150)
+@given(spec=st.one_of(dataset_spec(), hostile_text()))
+@example(spec="cifar10:~nosuchuser/data")
+@example(spec="synthetic:classes=-1")
+@example(spec="cifar100:" + "x" * 5000)
+def test_fuzz_dataset_spec(spec: str) -> None:
+    arg = spec.partition(":")[2]
+    # The message names the spec, or the path it gives (as pathlib spells it).
+    sources = [repr(spec), str(Path(arg))] if arg else [repr(spec)]
+    data = check_loader("dataset spec (--data)", sources, lambda: load_dataset(spec))
+    if data is not None:
+        assert data.train.images.shape[0] == data.train.labels.shape[0] > 0
+        assert data.train.images.dtype == torch.uint8 and data.num_classes >= 1
 
 
 # ============================================================================ checkpoints
