@@ -60,7 +60,7 @@ def check_loader(loader: str, source: str | Sequence[str], load: Callable[[], T]
     stderr lines."""
     FUZZ_COUNTS[loader] += 1
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        show_warnings_as_python_does()
         try:
             value = load()
         except GraphnasError as err:
@@ -70,6 +70,14 @@ def check_loader(loader: str, source: str | Sequence[str], load: Callable[[], T]
     if value is not None:
         LOADED_COUNTS[loader] += 1
     return value
+
+
+def show_warnings_as_python_does() -> None:
+    """Inside catch_warnings: record every warning a plain `python` run would print (its default
+    filters hide deprecation, import and resource warnings raised outside __main__)."""
+    warnings.simplefilter("always")
+    for hidden in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+        warnings.simplefilter("ignore", hidden)
 
 
 def assert_one_line_naming(err: BaseException, source: str | Sequence[str]) -> None:
@@ -93,7 +101,7 @@ def run_cli(args: Sequence[str]) -> tuple[int, str, str]:
         contextlib.redirect_stderr(err),
         warnings.catch_warnings(record=True) as caught,
     ):
-        warnings.simplefilter("always")
+        show_warnings_as_python_does()
         status = main(list(args))
     shown = "".join(
         warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught
