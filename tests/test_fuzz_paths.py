@@ -9,6 +9,7 @@ import pytest
 from fuzzing import (
     FUZZ_COUNTS,
     HOSTILE_STRINGS,
+    LOADED_COUNTS,
     assert_one_line_naming,
     fuzz_report,  # noqa: F401  (session fixture: writes the per-loader counts)
     fuzz_settings,
@@ -84,6 +85,7 @@ def test_fuzz_safe_join(part: str, tmp_path: Path) -> None:
     except UnsafePathError as err:
         assert_one_line_naming(err, "refusing to write")
         return
+    LOADED_COUNTS["safe_join (paths from input)"] += 1
     assert inside(joined, root)
 
 
@@ -92,6 +94,7 @@ def test_fuzz_safe_join(part: str, tmp_path: Path) -> None:
 def test_fuzz_safe_filename(label: str, suffix: str, tmp_path: Path) -> None:
     FUZZ_COUNTS["safe_filename (labels from input)"] += 1
     name = safe_filename(label, suffix)
+    LOADED_COUNTS["safe_filename (labels from input)"] += 1
     assert name and len(name) <= MAX_COMPONENT + len(suffix)
     assert not set(name) & {"/", "\\", "\x00", ":"}
     assert not name.startswith(".") and name not in (".", "..")
