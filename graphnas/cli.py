@@ -57,24 +57,52 @@ def search(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Experiment YAML file.")
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="Continue the run in this directory (killed, stopped, or with a larger budget).",
+        ),
+    ] = None,
     overrides: Annotated[
         list[str] | None,
         typer.Argument(help="key=value overrides, e.g. seed=3 out=runs/a budget.queries=50"),
     ] = None,
 ) -> None:
-    """Run an architecture search described by a config file (plus key=value overrides)."""
-    from graphnas.config import load_search_config
-    from graphnas.search import run_search
+    """Run an architecture search described by a config file (plus key=value overrides).
 
-    if config is None:
-        raise GraphnasError("search: --config FILE is required (e.g. experiments/nb201.yaml)")
-    resolved = load_search_config(config, overrides or [])
-    try:
-        summary = run_search(resolved)
-    except GraphnasError as err:  # e.g. an unknown component name: say which file set it up
-        message = str(err)
-        raise GraphnasError(message if str(config) in message else f"{config}: {message}") from None
+    SIGINT (Ctrl-C) or SIGTERM stop it cleanly: a checkpoint is written and the exit status is
+    130 or 143; `graphnas search --resume RUN_DIR` continues it (also after a kill or a crash).
+    """
+    from graphnas.config import load_search_config
+    from graphnas.search import exit_status, resume_search, run_loop, run_search
+
+    if config is not None and resume is not None:
+        raise GraphnasError("search: give --config FILE or --resume RUN_DIR, not both")
+    if resume is not None:
+        summary = run_loop(resume_search(resume, overrides or []))
+    elif config is None:
+        raise GraphnasError(
+            "search: --config FILE is required (e.g. experiments/nb201.yaml), or --resume RUN_DIR"
+        )
+    else:
+        resolved = load_search_config(config, overrides or [])
+        try:
+            summary = run_search(resolved)
+        except GraphnasError as err:  # e.g. an unknown component name: say which file set it up
+            message = str(err)
+            raise GraphnasError(
+                message if str(config) in message else f"{config}: {message}"
+            ) from None
     print_search_summary(summary)
+    status = exit_status(summary)
+    if status:
+        typer.echo(
+            f"graphnas: {summary['stopped']}; checkpoint written; continue with: "
+            f"graphnas search --resume {summary['run_dir']}",
+            err=True,
+        )
+        raise typer.Exit(status)
 
 
 def print_search_summary(summary: dict[str, Any]) -> None:
@@ -239,6 +267,55 @@ def export(
     run_export_command(source, fmt, out, top, engine, diff, reference, plots, space, wandb, echo)
 
 
+# ---------------------------------------------------------------------- compare and sample
+@app.command()
+def compare(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Experiment YAML file.")],
+    strategies: Annotated[
+        str,
+        typer.Option(
+            "--strategies", "-s", help="e.g. graphpnas,random,evolution:population_size=10"
+        ),
+    ],
+    seeds: Annotated[str, typer.Option("--seeds", help="A count (10) or a list (0,3,7).")] = "5",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder (default runs/compare-NAME).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Parallel runs (default: 2 or #CPUs).")
+    ] = None,
+    metric: Annotated[
+        str, typer.Option("--metric", help="Metric reported for the chosen architecture.")
+    ] = "test_accuracy",
+    overrides: Annotated[
+        list[str] | None, typer.Argument(help="key=value overrides for every run")
+    ] = None,
+) -> None:
+    """Run several strategies x seeds on one experiment; write a table, a plot and the runs."""
+    from graphnas.cli_compare import run_compare_command
+
+    run_compare_command(config, strategies, seeds, out, jobs, metric, overrides or [], echo)
+
+
+@app.command()
+def sample(
+    target: Annotated[str, typer.Argument(help="A run directory, or a space name/YAML file.")],
+    n: Annotated[int, typer.Option("-n", help="Number of architectures.")] = 1000,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL file.")] = Path(
+        "archs.jsonl"
+    ),
+    seed: Annotated[int, typer.Option("--seed", help="Sampling seed.")] = 0,
+    temperature: Annotated[
+        float | None, typer.Option("--temperature", help="Generator temperature.")
+    ] = None,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, ...")] = "cpu",
+) -> None:
+    """Draw architectures from a run's trained generator (or a space's prior) and report on them."""
+    from graphnas.cli_compare import run_sample_command
+
+    run_sample_command(target, n, out, seed, temperature, device, echo)
+
+
 # ---------------------------------------------------------------------- entry point
 def user_error_line(exc: BaseException) -> str | None:
     """The one-line message for a user-facing problem, or None for a bug (which keeps its trace)."""
@@ -259,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args:
         args = ["--help"]
     try:
-        app(args=args, prog_name="graphnas", standalone_mode=False)
+        status = app(args=args, prog_name="graphnas", standalone_mode=False)
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except (typer.Abort, KeyboardInterrupt):
@@ -271,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"graphnas: error: {line}", file=sys.stderr)
         return USER_ERROR_STATUS
-    return 0
+    return status if isinstance(status, int) else 0  # click returns typer.Exit's code here
 
 
 if __name__ == "__main__":

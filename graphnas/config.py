@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 # Sections naming a registered component: `strategy: random` means `strategy: {name: random}`.
 COMPONENT_SECTIONS = ("strategy", "evaluator", "pool")
+# Overrides that stand for a longer key: `dataset=cifar100` sets the evaluator's dataset.
+OVERRIDE_SHORTHANDS = {"dataset": ("evaluator", "params", "dataset")}
 
 
 @dataclass
@@ -76,6 +78,13 @@ class SearchConfig:
     device: str = "auto"
     progress: bool = True
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    # Reliability. `failed_reward`: what the strategy is told for a failed evaluation: null (the
+    # strategy's own rule, e.g. evolution ranks it last, generators skip it), a number, or
+    # "worst" (the lowest successful reward so far). `eval_timeout_s`: per-evaluation limit.
+    # `checkpoint_every_s`: seconds between checkpoints (0: after every step).
+    failed_reward: Any = None
+    eval_timeout_s: float | None = None
+    checkpoint_every_s: float = 60.0
 
     def check(self) -> SearchConfig:
         """Value checks the type system cannot express; raises ConfigError."""
@@ -102,7 +111,27 @@ class SearchConfig:
         if self.tracking.log_every < 1:
             raise ConfigError(f"tracking.log_every: must be >= 1, got {self.tracking.log_every}")
         check_device_spec(self.device)
+        check_failed_reward(self.failed_reward)
+        if self.eval_timeout_s is not None and not (
+            math.isfinite(self.eval_timeout_s) and self.eval_timeout_s > 0
+        ):
+            raise ConfigError(
+                f"eval_timeout_s: must be a positive number of seconds, got {self.eval_timeout_s}"
+            )
+        if not (math.isfinite(self.checkpoint_every_s) and self.checkpoint_every_s >= 0):
+            raise ConfigError(
+                f"checkpoint_every_s: must be >= 0 seconds, got {self.checkpoint_every_s}"
+            )
         return self
+
+
+def check_failed_reward(value: Any) -> None:
+    """Accept None, a finite number or "worst"; raise ConfigError otherwise."""
+    if value is None or value == "worst":
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return
+    raise ConfigError(f"failed_reward: expected null, a finite number or 'worst', got {value!r}")
 
 
 def check_device_spec(spec: str) -> None:
@@ -246,6 +275,8 @@ def _parse_override(item: str) -> tuple[list[str], Any]:
     value = load_yaml(text, f"override {item!r}") if text.strip() else ""
     if len(parts) == 1 and parts[0] in COMPONENT_SECTIONS and isinstance(value, str):
         parts = [parts[0], "name"]
+    if len(parts) == 1 and parts[0] in OVERRIDE_SHORTHANDS:
+        parts = list(OVERRIDE_SHORTHANDS[parts[0]])
     return parts, value
 
 

@@ -1,11 +1,16 @@
-"""The run directory of a search: config.yaml, ledger.jsonl (append-only), summary.json.
+"""The run directory of a search: config.yaml, ledger.jsonl (append-only), checkpoint.pt,
+summary.json.
 
 The ledger gets one JSON line per evaluation, flushed and fsynced before the search moves on, so a
-crash loses at most the evaluation in flight. JSON files are replaced atomically (temp + rename).
+crash loses at most the evaluation in flight; a line torn by a kill mid-write is cut off before
+the ledger is appended to again. JSON files are replaced atomically (temp + rename). The
+checkpoint's format lives in `graphnas.resume`. While a search writes to a run directory it holds
+an exclusive lock on it (`RunDir.locked`, POSIX), so a second process cannot write there too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -20,6 +25,13 @@ from graphnas.paths import safe_filename, safe_join
 CONFIG_FILE = "config.yaml"
 LEDGER_FILE = "ledger.jsonl"
 SUMMARY_FILE = "summary.json"
+CHECKPOINT_FILE = "checkpoint.pt"
+LOCK_FILE = ".graphnas.lock"
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no locking
+    fcntl = None  # type: ignore[assignment]
 
 
 class RunDir:
@@ -30,6 +42,7 @@ class RunDir:
         self.config = self.path / CONFIG_FILE
         self.ledger = self.path / LEDGER_FILE
         self.summary = self.path / SUMMARY_FILE
+        self.checkpoint = self.path / CHECKPOINT_FILE
 
     @classmethod
     def create(cls, path: str | Path) -> RunDir:
@@ -61,8 +74,44 @@ class RunDir:
             candidate = base.with_name(f"{base.name}-{k}")
         return candidate
 
-    def open_ledger(self) -> LedgerWriter:
-        return LedgerWriter(self.ledger)
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold this run directory for the calling process (the lock file holds its pid and is
+        removed afterwards; a kill leaves the file, but not the lock, behind)."""
+        if fcntl is None:
+            yield
+            return
+        path = self.path / LOCK_FILE
+        while True:
+            handle = path.open("a+", encoding="utf-8")
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "?"
+                handle.close()
+                raise InputFileError(
+                    f"{self.path}: in use by another graphnas process (pid {holder})"
+                ) from None
+            # The holder before us may have removed the file after we opened it: lock the file
+            # that is at `path` now.
+            if path.exists() and os.path.samestat(os.fstat(handle.fileno()), path.stat()):
+                break
+            handle.close()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+            handle.close()
+
+    def open_ledger(self, valid_bytes: int | None = None) -> LedgerWriter:
+        """The ledger for appending; `valid_bytes` first cuts off anything after that length
+        (the torn last line of a killed run)."""
+        return LedgerWriter(self.ledger, valid_bytes)
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         write_json_atomic(self.summary, summary)
@@ -75,7 +124,12 @@ class RunDir:
 class LedgerWriter:
     """Appends one JSON line per entry, flushed and fsynced."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, valid_bytes: int | None = None) -> None:
+        if valid_bytes is not None and path.exists() and path.stat().st_size > valid_bytes:
+            with path.open("r+b") as handle:
+                handle.truncate(valid_bytes)
+                handle.flush()
+                os.fsync(handle.fileno())
         self._handle = path.open("a", encoding="utf-8")
 
     def append(self, entry: Mapping[str, Any]) -> None:
@@ -155,3 +209,31 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         if not isinstance(entry, dict):
             raise InputFileError(f"{path}: line {number} is not a JSON object")
         yield entry
+
+
+def scan_jsonl(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """Strict reading of an append-only JSON-lines file: (line number, entry) for every complete
+    line, and the byte length of those lines. An unterminated last line is a write torn by a kill
+    and lies beyond that length; any other malformed line is an InputFileError."""
+    try:
+        data = path.read_bytes()
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot read: {exc}") from None
+    valid_bytes = data.rfind(b"\n") + 1
+    entries = []
+    for number, raw in enumerate(data[:valid_bytes].split(b"\n")[:-1], start=1):
+        if not raw.strip():
+            raise InputFileError(f"{path}: line {number} is empty")
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InputFileError(f"{path}: line {number} is not UTF-8 text") from None
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
+        except (ValueError, RecursionError) as exc:
+            reason = str(exc).split(":")[0] if isinstance(exc, ValueError) else "nested too deeply"
+            raise InputFileError(f"{path}: line {number} is not valid JSON ({reason})") from None
+        if not isinstance(entry, dict):
+            raise InputFileError(f"{path}: line {number} is not a JSON object")
+        entries.append((number, entry))
+    return entries, valid_bytes

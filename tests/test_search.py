@@ -232,7 +232,8 @@ def test_runs_are_deterministic_under_a_seed(tmp_path: Path, strategy: str) -> N
 def test_run_directory_holds_the_resolved_config(tmp_path: Path) -> None:
     summary, _ = run_config(tmp_path, "run", "seed=2", "budget.queries=10")
     run = tmp_path / "run"
-    assert sorted(p.name for p in run.iterdir()) == ["config.yaml", "ledger.jsonl", "summary.json"]
+    names = sorted(p.name for p in run.iterdir())
+    assert names == ["checkpoint.pt", "config.yaml", "ledger.jsonl", "summary.json"]
     reloaded = load_search_config(run / "config.yaml")
     assert reloaded.out == str(run) and reloaded.seed == 2 and reloaded.budget.queries == 10
     assert summary["run_dir"] == str(run)

@@ -10,6 +10,9 @@ Simulated training time: a lookup is free, but a search on a time budget should 
 stands for. Each query is charged `seconds_per_query + seconds_per_mparam * params_M` seconds
 (`params_M`: the cell's parameter count in millions for the chosen dataset), so larger networks can
 be made to cost more. Both default to 0 (a pure query-count budget).
+
+`latency_s` makes each lookup really take that long (a sleep): a stand-in for slow evaluations when
+testing pools, timeouts, interruption and resuming. It changes no result.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class NB201TableEvaluator:
         dataset: str = "cifar10",
         seconds_per_query: float = 0.0,
         seconds_per_mparam: float = 0.0,
+        latency_s: float = 0.0,
     ) -> None:
         if getattr(space, "kind", None) != "nb201":
             raise ConfigError(
@@ -112,6 +116,7 @@ class NB201TableEvaluator:
         for option, value in (
             ("seconds_per_query", seconds_per_query),
             ("seconds_per_mparam", seconds_per_mparam),
+            ("latency_s", latency_s),
         ):
             if not (math.isfinite(value) and value >= 0):
                 raise ConfigError(f"nb201_table {option}: must be >= 0, got {value}")
@@ -119,12 +124,15 @@ class NB201TableEvaluator:
         self.dataset = canonical_dataset(dataset)
         self.seconds_per_query = float(seconds_per_query)
         self.seconds_per_mparam = float(seconds_per_mparam)
+        self.latency_s = float(latency_s)
         self.table = load_nb201_table()
 
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
         return [self.evaluate_one(arch) for arch in archs]
 
     def evaluate_one(self, arch: ArchGraph) -> EvalResult:
+        if self.latency_s:
+            time.sleep(self.latency_s)
         problems = self.space.problems(arch)
         if problems:
             return EvalResult.failure(f"not an NB201 cell: {'; '.join(problems)}")

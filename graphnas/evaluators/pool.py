@@ -4,16 +4,21 @@ A pool takes tickets (integers chosen by the caller) with an architecture each a
 `(ticket, EvalResult)` pairs as they finish, in any order; the search loop restores its own order
 from the tickets. Every pool turns an evaluator that raises, returns the wrong thing or returns a
 non-finite reward into `EvalResult.failure(reason)`: a failed evaluation never stops a search.
+After a CUDA out-of-memory error the allocator's cached blocks are released, so the next
+evaluation starts with the GPU's memory free. A pool built with `timeout_s` fails evaluations that
+run longer (`SerialPool`: SIGALRM in the main thread; process pools kill the worker).
 `SerialPool` evaluates in-process; parallel pools (processes, Ray) implement the same interface.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from graphnas.evaluators.base import EvalResult, Evaluator
+from graphnas.evaluators.deadline import EvaluationTimeout, call_with_deadline, timeout_reason
 from graphnas.graph import ArchGraph
 from graphnas.registry import Registry
 
@@ -68,7 +73,12 @@ def _evaluate_one(evaluator: Evaluator, arch: ArchGraph) -> EvalResult:
     try:
         results = list(evaluator.evaluate([arch]))
     except Exception as exc:
-        return EvalResult.failure(_reason(exc))
+        failure = EvalResult.failure(_reason(exc))
+        out_of_memory = _is_cuda_out_of_memory(exc)
+        del exc  # its traceback holds the failed evaluation's tensors
+        if out_of_memory:
+            _release_cuda_cache()
+        return failure
     if len(results) != 1:
         return EvalResult.failure(f"evaluator returned {len(results)} results for 1 architecture")
     return checked_result(results[0])
@@ -77,6 +87,17 @@ def _evaluate_one(evaluator: Evaluator, arch: ArchGraph) -> EvalResult:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _is_cuda_out_of_memory(exc: BaseException) -> bool:
+    torch = sys.modules.get("torch")  # an evaluator that never imported torch cannot hit this
+    return torch is not None and isinstance(exc, torch.cuda.OutOfMemoryError)
+
+
+def _release_cuda_cache() -> None:
+    torch = sys.modules["torch"]
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
 
 
 def _finite(value: Any) -> bool:
@@ -91,11 +112,13 @@ class SerialPool:
     """Evaluates in the calling process: `collect` runs every pending architecture as one batch.
 
     A serial pool has no background worker, so `collect(block=False)` also does the work (it is
-    the only way for pending evaluations to progress).
+    the only way for pending evaluations to progress). With `timeout_s`, architectures are
+    evaluated one call each, and a call past its deadline is a failed result.
     """
 
-    def __init__(self, evaluator: Evaluator) -> None:
+    def __init__(self, evaluator: Evaluator, timeout_s: float | None = None) -> None:
         self.evaluator = evaluator
+        self.timeout_s = timeout_s
         self._queue: list[tuple[int, ArchGraph]] = []
 
     def submit(self, ticket: int, arch: ArchGraph) -> None:
@@ -105,8 +128,18 @@ class SerialPool:
 
     def collect(self, block: bool = True) -> list[tuple[int, EvalResult]]:
         queue, self._queue = self._queue, []
-        results = evaluate_safely(self.evaluator, [arch for _, arch in queue])
+        if self.timeout_s is None:
+            results = evaluate_safely(self.evaluator, [arch for _, arch in queue])
+        else:
+            results = [self._evaluate_in_time(arch) for _, arch in queue]
         return [(ticket, result) for (ticket, _), result in zip(queue, results, strict=True)]
+
+    def _evaluate_in_time(self, arch: ArchGraph) -> EvalResult:
+        assert self.timeout_s is not None
+        try:
+            return call_with_deadline(lambda: _evaluate_one(self.evaluator, arch), self.timeout_s)
+        except EvaluationTimeout:
+            return EvalResult.failure(timeout_reason(self.timeout_s), cost_s=self.timeout_s)
 
     def pending(self) -> int:
         return len(self._queue)

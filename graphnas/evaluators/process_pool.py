@@ -8,7 +8,10 @@ results equal those of a sequential run with the same seed, whichever worker run
 bit for bit when the sequential run uses the same number of torch threads as a worker).
 
 A worker that dies (segfault, OOM kill) is replaced and its architecture retried `max_retries`
-times; after that the architecture gets a failed result saying so.
+times; after that the architecture gets a failed result saying so. With `timeout_s`, a worker
+still busy with one architecture that long (counted from when its evaluator was ready) is killed
+and replaced, and the architecture gets a failed result (a timeout is not retried). Workers
+ignore SIGINT: the parent decides when they stop (Ctrl-C in a terminal reaches them too).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ import torch
 
 from graphnas.errors import ConfigError, GraphnasError
 from graphnas.evaluators.base import EvalResult
+from graphnas.evaluators.deadline import timeout_reason
 from graphnas.evaluators.pool import POOLS, evaluate_safely
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
@@ -61,6 +67,7 @@ def cpu_count() -> int:
 
 def _worker_main(recipe: EvaluatorRecipe, device: str, threads: int, conn: Connection) -> None:
     """Worker loop: build the evaluator, then evaluate (ticket, attempt, arch dict) until None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
     dev = torch.device(device)
     if dev.type == "cuda":
@@ -89,6 +96,7 @@ class _Worker:
     device: str
     task: tuple[int, int, dict] | None = None  # (ticket, attempt, arch dict) in progress
     ready: bool = False  # the evaluator is built
+    started: float | None = None  # monotonic time the task began (its evaluator ready)
 
 
 @POOLS.register("process")
@@ -101,6 +109,7 @@ class ProcessPool:
     The evaluator is rebuilt in each worker from `evaluator_config` ({name, params}), the
     `space` and `evaluator_seed` (default: the built `evaluator`'s `seed` attribute, else 0).
     A built `evaluator` with a `prepare()` method has it called first, in this process.
+    `timeout_s`: per-evaluation limit (see the module docstring).
     """
 
     def __init__(
@@ -114,6 +123,7 @@ class ProcessPool:
         evaluator_seed: int | None = None,
         evaluator: Any = None,
         max_retries: int = 1,
+        timeout_s: float | None = None,
     ) -> None:
         name, params = name_and_params(evaluator_config)
         seed = evaluator_seed if evaluator_seed is not None else getattr(evaluator, "seed", 0)
@@ -125,6 +135,7 @@ class ProcessPool:
         cpu_workers = sum(1 for d in self.devices if d.startswith("cpu"))
         self.threads = threads or max(1, cpu_count() // max(1, cpu_workers))
         self.max_retries = max_retries
+        self.timeout_s = timeout_s
         self._context = mp.get_context("spawn")
         self._queue: deque[tuple[int, dict]] = deque()
         self._done: list[tuple[int, EvalResult]] = []
@@ -154,6 +165,7 @@ class ProcessPool:
         done, self._done = self._done, []
         for ticket, _ in done:
             self._tickets.discard(ticket)
+            self._crashes.pop(ticket, None)  # callers reuse tickets: count crashes per task
         return done
 
     def pending(self) -> int:
@@ -169,6 +181,8 @@ class ProcessPool:
             return
         self._closed = True
         for worker in self._workers:
+            if worker.task is not None:  # busy: its work is abandoned, do not wait for it
+                worker.process.terminate()
             with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
         for worker in self._workers:
@@ -204,6 +218,7 @@ class ProcessPool:
             if worker.task is None and self._queue:
                 ticket, arch_dict = self._queue.popleft()
                 worker.task = (ticket, self._crashes.get(ticket, 0), arch_dict)
+                worker.started = time.monotonic() if worker.ready else None
                 # If the worker died, the send fails and _poll retries the task elsewhere.
                 with contextlib.suppress(OSError, ValueError):
                     worker.conn.send(worker.task)
@@ -211,6 +226,9 @@ class ProcessPool:
     def _poll(self, timeout: float | None) -> None:
         """Receive finished results and replace dead workers, waiting up to `timeout` seconds."""
         waitables = [w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
+        until_deadline = self._until_next_deadline()
+        if until_deadline is not None:
+            timeout = until_deadline if timeout is None else min(timeout, until_deadline)
         wait(waitables, timeout)
         for index, worker in enumerate(self._workers):
             alive = self._receive(worker)
@@ -225,6 +243,36 @@ class ProcessPool:
                         "`if __name__ == '__main__':`"
                     )
                 self._workers[index] = self._replace(worker)
+            elif self._past_deadline(worker):
+                self._workers[index] = self._time_out(worker)
+
+    def _until_next_deadline(self) -> float | None:
+        """Seconds until the earliest running task's deadline (None: no deadline pending)."""
+        if self.timeout_s is None:
+            return None
+        starts = [w.started for w in self._workers if w.task is not None and w.started is not None]
+        if not starts:
+            return None
+        return max(0.0, min(starts) + self.timeout_s - time.monotonic())
+
+    def _past_deadline(self, worker: _Worker) -> bool:
+        return (
+            self.timeout_s is not None
+            and worker.task is not None
+            and worker.started is not None
+            and time.monotonic() - worker.started >= self.timeout_s
+        )
+
+    def _time_out(self, worker: _Worker) -> _Worker:
+        """Kill a worker past its deadline; its task fails (not retried); start a new worker."""
+        assert worker.task is not None and self.timeout_s is not None
+        ticket = worker.task[0]
+        worker.task = None
+        worker.process.kill()
+        self._done.append(
+            (ticket, EvalResult.failure(timeout_reason(self.timeout_s), cost_s=self.timeout_s))
+        )
+        return self._replace(worker)
 
     def _receive(self, worker: _Worker) -> bool:
         """Read every message waiting from `worker`; False when its pipe is closed."""
@@ -233,6 +281,8 @@ class ProcessPool:
                 kind, key, payload = worker.conn.recv()
                 if kind == "ready":
                     worker.ready = True
+                    if worker.task is not None:  # dispatched while the evaluator was built
+                        worker.started = time.monotonic()
                     continue
                 if kind == "error":
                     self.close()

@@ -122,6 +122,7 @@ class RayPool:
         done, self._done = self._done, []
         for ticket, _ in done:
             self._tickets.discard(ticket)
+            self._crashes.pop(ticket, None)  # callers reuse tickets: count crashes per task
         return done
 
     def pending(self) -> int:
