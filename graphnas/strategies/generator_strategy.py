@@ -1,0 +1,234 @@
+"""Search with a learned generator: prior warm-up, novel proposals, learning from rewards.
+
+`GeneratorStrategy` is the ask/tell loop shared by `graphpnas` (the GNN generator) and
+`reinforce_lstm` (the ENAS controller):
+- the first `warmup` proposals are draws from the space's prior;
+- afterwards each proposal comes from the generator: a pool of `pool` graphs is sampled at once
+  and the first whose canonical hash has never been evaluated or proposed is taken (in sampling
+  order, or most likely first with `propose: likely`), so no budget is spent on a known network;
+  when a pool holds nothing new the temperature is raised and the pool redrawn, and a prior draw
+  is the last resort;
+- every told batch updates the generator by the chosen rule (`update_rules.py`), once the warm-up
+  results are in; the generator and its optimizer persist across updates.
+Architectures the generator cannot produce (e.g. an NB101 prior draw with dangling nodes) are
+trained on in their pruned form when that is in its support, and skipped otherwise.
+The whole state (generator, optimizer, RNGs, history, baseline) round-trips through `state_dict`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+
+from graphnas.errors import ConfigError
+from graphnas.evaluators.base import EvalResult
+from graphnas.graph import ArchGraph
+from graphnas.spaces.base import SearchSpace
+from graphnas.strategies.history import Entry, History
+from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
+from graphnas.strategies.update_rules import build_update_rule
+
+if TYPE_CHECKING:
+    from graphnas.generators.base import AutoregressiveGenerator
+
+PROPOSE_MODES = ("sample", "likely")
+LOOP_DEFAULTS = {"warmup": 10, "lr": 5e-3, "pool": 64, "propose": "sample", "rounds": 6}
+PRIOR_TRIES = 1000
+HOTTER = 1.5
+
+
+class GeneratorStrategy:
+    """Ask/tell search driven by a trainable generator; see the module docstring."""
+
+    generator_kind: ClassVar[str]
+    default_update: ClassVar[str]
+    # Defaults of the loop options and, per update rule, of the rule's options (a subclass sets
+    # those that suit its generator); anything given explicitly wins.
+    loop_defaults: ClassVar[dict[str, Any]] = {}
+    rule_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+        *,
+        update: str | None = None,
+        warmup: int | None = None,
+        lr: float | None = None,
+        pool: int | None = None,
+        propose: str | None = None,
+        rounds: int | None = None,
+        generator: dict[str, Any] | None = None,
+        reward: str | None = None,
+        top_k: int | None = None,
+        steps: int | None = None,
+        baseline_decay: float | None = None,
+        entropy_weight: float | None = None,
+        replay_weight: float | None = None,
+        reinit: bool | None = None,
+    ) -> None:
+        update = update or self.default_update
+        loop = {**LOOP_DEFAULTS, **self.loop_defaults}
+        given = {"warmup": warmup, "lr": lr, "pool": pool, "propose": propose, "rounds": rounds}
+        loop.update({key: value for key, value in given.items() if value is not None})
+        warmup, lr, pool, propose, rounds = (
+            int(loop["warmup"]),
+            float(loop["lr"]),
+            int(loop["pool"]),
+            str(loop["propose"]),
+            int(loop["rounds"]),
+        )
+        if propose not in PROPOSE_MODES:
+            raise ConfigError(f"propose: {propose!r} is not one of {', '.join(PROPOSE_MODES)}")
+        if warmup < 0 or pool < 1 or rounds < 1 or not lr > 0:
+            raise ConfigError("warmup must be >= 0, pool and rounds >= 1, lr > 0")
+        rule_options = dict(self.rule_defaults.get(update, {}))
+        rule_options.update(
+            {
+                key: value
+                for key, value in {
+                    "reward": reward,
+                    "top_k": top_k,
+                    "steps": steps,
+                    "baseline_decay": baseline_decay,
+                    "entropy_weight": entropy_weight,
+                    "replay_weight": replay_weight,
+                    "reinit": reinit,
+                }.items()
+                if value is not None
+            }
+        )
+        self.rule = build_update_rule(update, rule_options)
+        self.space = space
+        self.seed = int(seed)
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.warmup = int(warmup)
+        self.lr = float(lr)
+        self.pool = int(pool)
+        self.propose = propose
+        self.rounds = int(rounds)
+        self.generator_options = dict(generator or {})
+        self.rng = make_rng(seed)
+        self.torch_rng = torch.Generator(device=self.device)
+        self.torch_rng.manual_seed(self.seed)
+        self.history = History(space)
+        self.support: dict[str, dict[str, Any] | None] = {}
+        self.updates = 0
+        self.model, self.optimizer = self._fresh_model(self.seed)
+
+    # ------------------------------------------------------------------ model
+    def _fresh_model(self, init_seed: int) -> tuple[AutoregressiveGenerator, torch.optim.Optimizer]:
+        """A new generator (weights drawn from `init_seed`, global RNG untouched) and optimizer."""
+        from graphnas.generators import GENERATORS  # torch_geometric loads only when needed
+
+        cls = GENERATORS.get(self.generator_kind)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(init_seed)
+            try:
+                model = cls(self.space, **self.generator_options)
+            except TypeError as exc:
+                raise ConfigError(f"generator options: {exc}") from None
+        model = model.to(self.device)
+        return model, torch.optim.Adam(model.parameters(), lr=self.lr)
+
+    # ------------------------------------------------------------------ ask
+    def ask(self, n: int) -> list[ArchGraph]:
+        seen = len(self.history) + len(self.history.pending)
+        from_prior = min(n, max(0, self.warmup - seen))
+        if len(self.history) < self.warmup:
+            from_prior = n  # results of the warm-up are not all in yet
+        proposals = [self._novel_prior() for _ in range(from_prior)]
+        if n > from_prior:
+            proposals += self._novel_samples(n - from_prior)
+        return proposals
+
+    def _remember(self, arch: ArchGraph, digest: str) -> ArchGraph:
+        self.history.pending.add(digest)
+        return arch
+
+    def _novel_prior(self) -> ArchGraph:
+        arch = self.space.sample_prior(self.rng)
+        for _ in range(PRIOR_TRIES):
+            digest = self.history.hash(arch)
+            if not self.history.known(digest):
+                return self._remember(arch, digest)
+            arch = self.space.sample_prior(self.rng)
+        return arch  # the space looks exhausted: the loop answers repeats from its cache
+
+    def _novel_samples(self, n: int) -> list[ArchGraph]:
+        picked: list[ArchGraph] = []
+        temperature = self.model.temperature
+        for _ in range(self.rounds):
+            batch = self.model.sample(max(self.pool, n), self.torch_rng, temperature)
+            order = range(len(batch))
+            if self.propose == "likely":
+                order = sorted(order, key=lambda i: -float(batch.log_prob[i]))
+            for i in order:
+                arch = batch.archs[i]
+                digest = self.history.hash(arch)
+                if not self.history.known(digest):
+                    picked.append(self._remember(arch, digest))
+                    if len(picked) == n:
+                        return picked
+            temperature *= HOTTER
+        return picked + [self._novel_prior() for _ in range(n - len(picked))]
+
+    # ------------------------------------------------------------------ tell
+    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
+        new = self.history.record(archs, results)
+        if not new:
+            return
+        self._find_support(new)
+        if len(self.history) < self.warmup:
+            return
+        if getattr(self.rule, "reinit", False):
+            self.model, self.optimizer = self._fresh_model(self.seed + 1 + self.updates)
+        self.rule.update(self.model, self.optimizer, self.history, new, self.trainable)
+        self.updates += 1
+
+    def _find_support(self, entries: Sequence[Entry]) -> None:
+        """For each new entry: the form the generator trains on (itself, or pruned), or None."""
+        archs = [e.arch for e in entries]
+        supported = self.model.supports(archs)
+        for entry, ok in zip(entries, supported, strict=True):
+            form: ArchGraph | None = entry.arch if ok else None
+            if form is None:
+                pruned = entry.arch.prune()
+                if pruned is not entry.arch and self.space.is_valid(pruned):
+                    form = pruned if self.model.supports([pruned])[0] else None
+            self.support[entry.hash] = form.to_dict() if form is not None else None
+
+    def trainable(self, entry: Entry) -> ArchGraph | None:
+        """The architecture the generator learns from for `entry` (None if it cannot)."""
+        form = self.support.get(entry.hash)
+        if form is None:
+            return None
+        return ArchGraph.from_dict(form, source="strategy state")
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "history": self.history.state_dict(),
+            "support": dict(self.support),
+            "updates": self.updates,
+            "rng": rng_state(self.rng),
+            "torch_rng": self.torch_rng.get_state(),
+            "model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+            # Optimizers keep references to their state tensors: snapshot them.
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+            "rule": self.rule.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history.load_state_dict(state["history"])
+        self.support = dict(state["support"])
+        self.updates = int(state["updates"])
+        set_rng_state(self.rng, state["rng"])
+        self.torch_rng.set_state(state["torch_rng"])
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
+        self.rule.load_state_dict(state["rule"])

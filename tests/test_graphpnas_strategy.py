@@ -1,0 +1,188 @@
+"""Generator-driven strategies (graphpnas, reinforce_lstm) and the fixed-prior baseline."""
+
+from __future__ import annotations
+
+import io
+import math
+import statistics
+
+import numpy as np
+import pytest
+import torch
+
+from graphnas.config import BudgetConfig
+from graphnas.errors import ConfigError
+from graphnas.evaluators.base import EvalResult
+from graphnas.evaluators.nb201_table import NB201TableEvaluator
+from graphnas.evaluators.pool import SerialPool
+from graphnas.resume import decode_state, encode_state
+from graphnas.search import SearchLoop
+from graphnas.spaces import load_space
+from graphnas.strategies import STRATEGIES
+from graphnas.strategies.graphpnas import GraphPNASStrategy
+from graphnas.strategies.prior import PriorSearch
+from graphnas.strategies.reinforce_lstm import ReinforceLSTMStrategy
+
+NB201 = load_space("nb201")
+FAST = {"steps": 2, "pool": 16, "warmup": 6}
+
+
+class CountingReward:
+    """A synthetic evaluator: reward = number of edges with op `op` (NB201) or of nodes with it."""
+
+    def __init__(self, op: str) -> None:
+        self.op = op
+
+    def evaluate(self, archs):
+        results = []
+        for arch in archs:
+            count = sum(e.op == self.op for e in arch.edges) + sum(
+                n.op == self.op for n in arch.nodes
+            )
+            results.append(EvalResult(float(count) + 0.01 * arch.num_edges))
+        return results
+
+
+def search(space, strategy, evaluator, queries: int) -> dict:
+    loop = SearchLoop(space, strategy, SerialPool(evaluator), BudgetConfig(queries=queries))
+    return loop.run()
+
+
+def test_strategies_are_registered() -> None:
+    for name in ("graphpnas", "reinforce_lstm", "prior"):
+        assert name in STRATEGIES
+
+
+@pytest.mark.parametrize("cls", [GraphPNASStrategy, ReinforceLSTMStrategy])
+def test_never_proposes_a_known_network(cls) -> None:
+    strategy = cls(NB201, seed=0, **FAST)
+    evaluator = NB201TableEvaluator(NB201)
+    summary = search(NB201, strategy, evaluator, queries=40)
+    assert summary["queries"] == 40 and summary["duplicates"] == 0
+    hashes = [e.hash for e in strategy.history.entries]
+    assert len(set(hashes)) == len(hashes) == 40
+    assert strategy.updates == 40 - FAST["warmup"] + 1
+
+
+def test_warmup_draws_from_the_prior_before_any_update() -> None:
+    strategy = GraphPNASStrategy(NB201, seed=1, warmup=8, steps=1, pool=8)
+    before = {k: v.clone() for k, v in strategy.model.state_dict().items()}
+    evaluator = NB201TableEvaluator(NB201)
+    for _ in range(7):
+        archs = strategy.ask(1)
+        strategy.tell(archs, evaluator.evaluate(archs))
+    assert strategy.updates == 0
+    for key, value in strategy.model.state_dict().items():
+        assert torch.equal(value, before[key])
+    archs = strategy.ask(1)
+    strategy.tell(archs, evaluator.evaluate(archs))
+    assert strategy.updates == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"update": "elite", "steps": 4, "top_k": 5},
+        {"update": "reinforce", "steps": 2, "entropy_weight": 0.0, "replay_weight": 1.0},
+    ],
+)
+def test_generator_learns_the_rewarded_op(params) -> None:
+    """After 50 queries rewarding conv3x3 edges, the generator's samples carry many more of them
+    than the uniform prior (6 edges x 1/5 = 1.2 per cell)."""
+    torch.manual_seed(0)
+    strategy = GraphPNASStrategy(NB201, seed=2, warmup=8, pool=16, lr=0.02, **params)
+    search(NB201, strategy, CountingReward("nor_conv_3x3"), queries=50)
+    samples = strategy.model.sample(200, generator=torch.Generator().manual_seed(0)).archs
+    mean = statistics.mean(sum(e.op == "nor_conv_3x3" for e in a.edges) for a in samples)
+    assert mean > 2.5
+
+
+def test_reinforce_baseline_is_in_the_units_of_the_reward() -> None:
+    evaluator = NB201TableEvaluator(NB201)
+    for reward, low, high in (("cdf", 0.0, 1.0), ("raw", 50.0, 95.0)):
+        strategy = GraphPNASStrategy(
+            NB201, seed=3, update="reinforce", reward=reward, warmup=4, steps=1, pool=8
+        )
+        search(NB201, strategy, evaluator, queries=10)
+        assert low <= strategy.rule.baseline <= high
+
+
+def test_nb101_prior_draws_are_learned_in_their_pruned_form() -> None:
+    space = load_space("nb101")
+    strategy = GraphPNASStrategy(space, seed=0, warmup=10, steps=1, pool=16)
+    summary = search(space, strategy, CountingReward("conv3x3-bn-relu"), queries=20)
+    assert summary["queries"] == 20 and summary["duplicates"] == 0
+    forms = [strategy.trainable(e) for e in strategy.history.entries]
+    assert all(f is not None for f in forms)
+    assert all(space.is_valid(f) and f.prune() == f for f in forms)
+    assert any(f != e.arch for f, e in zip(forms, strategy.history.entries, strict=True))
+
+
+def test_randwire_search_runs_and_state_survives_a_checkpoint() -> None:
+    space = load_space({"kind": "randwire", "name": "rw", "stage_nodes": [8, 8]})
+
+    class EdgeCount:
+        def evaluate(self, archs):
+            return [EvalResult(float(a.num_edges)) for a in archs]
+
+    strategy = GraphPNASStrategy(space, seed=0, warmup=4, steps=1, pool=8)
+    search(space, strategy, EdgeCount(), queries=8)
+    buffer = io.BytesIO()
+    torch.save(encode_state(strategy.state_dict()), buffer)
+    buffer.seek(0)
+    state = decode_state(torch.load(buffer, weights_only=True))
+    clone = GraphPNASStrategy(space, seed=9, warmup=4, steps=1, pool=8)
+    clone.load_state_dict(state)
+    ask = [space.encode(a) for a in strategy.ask(3)]
+    assert [space.encode(a) for a in clone.ask(3)] == ask
+
+
+def test_elite_with_reinit_refits_a_fresh_generator() -> None:
+    strategy = GraphPNASStrategy(NB201, seed=0, warmup=3, steps=1, pool=8, reinit=True)
+    evaluator = NB201TableEvaluator(NB201)
+    search(NB201, strategy, evaluator, queries=6)
+    assert strategy.updates == 4
+
+
+def test_bad_options_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="update"):
+        GraphPNASStrategy(NB201, update="ppo")
+    with pytest.raises(ConfigError, match="baseline_decay"):
+        GraphPNASStrategy(NB201, update="elite", baseline_decay=0.5)
+    with pytest.raises(ConfigError, match="propose"):
+        GraphPNASStrategy(NB201, propose="best")
+    with pytest.raises(ConfigError, match="reward"):
+        GraphPNASStrategy(NB201, reward="log")
+    with pytest.raises(ConfigError, match="generator options"):
+        GraphPNASStrategy(NB201, generator={"width": 3})
+
+
+# ---------------------------------------------------------------------- fixed priors
+def test_prior_search_never_repeats_and_follows_the_chosen_randwire_model() -> None:
+    space = load_space({"kind": "randwire", "name": "rw", "stage_nodes": [16]})
+    er = PriorSearch(space, seed=0, model="er")
+    ws = PriorSearch(space, seed=0, model="ws")
+    er_edges = [a.num_edges for a in er.ask(40)]
+    ws_edges = [a.num_edges for a in ws.ask(40)]
+    assert set(ws_edges) == {32}  # WS(k=4) keeps n * k / 2 edges
+    assert statistics.mean(er_edges) == pytest.approx(0.2 * 120, rel=0.25)
+    hashes = {space.canonical_hash(a) for a in ws.ask(20)}
+    assert len(hashes) == 20
+
+
+def test_prior_search_checks_its_options() -> None:
+    with pytest.raises(ConfigError, match="randwire"):
+        PriorSearch(NB201, model="ws")
+    with pytest.raises(ConfigError, match="ws, er, ba"):
+        PriorSearch(load_space("randwire_small"), model="sw")
+    with pytest.raises(ConfigError, match="either"):
+        PriorSearch(load_space("randwire_small"), model="ws", prior={"model": "er", "p": 0.1})
+
+
+def test_prior_search_on_nb201_is_uniform_and_novel() -> None:
+    strategy = PriorSearch(NB201, seed=0)
+    summary = search(NB201, strategy, NB201TableEvaluator(NB201), queries=300)
+    assert summary["duplicates"] == 0
+    ops = np.array([NB201.to_ops(e.arch) for e in strategy.history.entries])
+    none_share = float((ops == "none").mean())
+    assert math.isclose(none_share, 0.2, abs_tol=0.05)
