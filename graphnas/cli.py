@@ -316,55 +316,6 @@ def sample(
     run_sample_command(target, n, out, seed, temperature, device, echo)
 
 
-# ---------------------------------------------------------------------- compare and sample
-@app.command()
-def compare(
-    config: Annotated[Path, typer.Option("--config", "-c", help="Experiment YAML file.")],
-    strategies: Annotated[
-        str,
-        typer.Option(
-            "--strategies", "-s", help="e.g. graphpnas,random,evolution:population_size=10"
-        ),
-    ],
-    seeds: Annotated[str, typer.Option("--seeds", help="A count (10) or a list (0,3,7).")] = "5",
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder (default runs/compare-NAME).")
-    ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Parallel runs (default: 2 or #CPUs).")
-    ] = None,
-    metric: Annotated[
-        str, typer.Option("--metric", help="Metric reported for the chosen architecture.")
-    ] = "test_accuracy",
-    overrides: Annotated[
-        list[str] | None, typer.Argument(help="key=value overrides for every run")
-    ] = None,
-) -> None:
-    """Run several strategies x seeds on one experiment; write a table, a plot and the runs."""
-    from graphnas.cli_compare import run_compare_command
-
-    run_compare_command(config, strategies, seeds, out, jobs, metric, overrides or [], echo)
-
-
-@app.command()
-def sample(
-    target: Annotated[str, typer.Argument(help="A run directory, or a space name/YAML file.")],
-    n: Annotated[int, typer.Option("-n", help="Number of architectures.")] = 1000,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL file.")] = Path(
-        "archs.jsonl"
-    ),
-    seed: Annotated[int, typer.Option("--seed", help="Sampling seed.")] = 0,
-    temperature: Annotated[
-        float | None, typer.Option("--temperature", help="Generator temperature.")
-    ] = None,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, ...")] = "cpu",
-) -> None:
-    """Draw architectures from a run's trained generator (or a space's prior) and report on them."""
-    from graphnas.cli_compare import run_sample_command
-
-    run_sample_command(target, n, out, seed, temperature, device, echo)
-
-
 # ---------------------------------------------------------------------- entry point
 def user_error_line(exc: BaseException) -> str | None:
     """The one-line message for a user-facing problem, or None for a bug (which keeps its trace)."""
