@@ -215,7 +215,6 @@ _CHECKPOINT_FIELDS = {
     "strategy": dict,
     "rng": dict,
     "timing": dict,
-    "ledger_digest": str,
 }
 _COUNTER_FIELDS = {"step": int, "queries": int, "failed": int, "duplicates": int, "stale": int}
 
@@ -231,12 +230,27 @@ def _checkpoint_problem(data: Mapping[str, Any]) -> str | None:
             return f"counters.{key} missing or not a non-negative integer"
     if not isinstance(counters.get("cost_s"), float):
         return "counters.cost_s missing or not a number"
+    if counters.get("worst") is not None and not _is_number(counters["worst"]):
+        return "counters.worst is not a number"
+    best = counters.get("best")
+    if best is not None and not (isinstance(best, dict) and _is_number(best.get("reward"))):
+        return "counters.best is not a result with a reward"
+    if not isinstance(counters.get("curve"), list):
+        return "counters.curve missing or not a list"
+    if not isinstance(counters.get("ledger_digest"), str):
+        return "counters.ledger_digest missing or not a string"
+    if data.get("stopped") is not None and not isinstance(data["stopped"], str):
+        return "'stopped' is not a string"
     proposals = data.get("proposals")
     if proposals is not None and not (
         isinstance(proposals, list) and all(isinstance(p, dict) for p in proposals)
     ):
         return "'proposals' is not a list of architectures"
     return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _fsync_directory(folder: Path) -> None:

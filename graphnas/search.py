@@ -447,7 +447,6 @@ class SearchLoop:
         return {
             "config": self.config,
             "counters": counters,
-            "ledger_digest": self.counters.ledger_digest,
             "proposals": None if self.proposals is None else [a.to_dict() for a in self.proposals],
             "strategy": self.strategy.state_dict(),
             "rng": global_rng_states(),
@@ -486,11 +485,6 @@ class SearchLoop:
             return
         try:
             self.strategy.load_state_dict(state["strategy"])
-            self.proposals = (
-                None
-                if state.get("proposals") is None
-                else [ArchGraph.from_dict(a, source=str(source)) for a in state["proposals"]]
-            )
         except GraphnasError:
             raise
         except Exception as err:  # a state another strategy or version wrote
@@ -498,8 +492,20 @@ class SearchLoop:
                 f"{source}: the strategy state does not fit this strategy "
                 f"({type(err).__name__}: {err})"
             ) from None
-        set_global_rng_states(state["rng"])
-        self.timing.update({k: float(v) for k, v in state["timing"].items() if k in self.timing})
+        try:
+            proposals = state.get("proposals")
+            if proposals is not None:
+                proposals = [ArchGraph.from_dict(a, source=str(source)) for a in proposals]
+            set_global_rng_states(state["rng"])
+            timing = {k: float(v) for k, v in state["timing"].items() if k in self.timing}
+        except GraphnasError:
+            raise
+        except Exception as err:  # hand-made or damaged contents that passed the format checks
+            raise InputFileError(
+                f"{source}: malformed search checkpoint ({type(err).__name__}: {err})"
+            ) from None
+        self.proposals = proposals
+        self.timing.update(timing)
         stopped = state.get("stopped")
         self.stopped = None if stopped is None or stopped.startswith("interrupted") else stopped
 
