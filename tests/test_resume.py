@@ -329,8 +329,18 @@ def test_a_torn_last_line_is_cut_and_that_query_evaluated_again(
     run = copy_truncated(reference, tmp_path / "run", 7, torn=full[7][: len(full[7]) // 2])
     loop = resume_search(run)
     assert loop.counters.queries == 0 and len(loop.replay) == 7  # no checkpoint: replay all
+    evaluated: list[str] = []
+    table_lookup = loop.pool.evaluator.evaluate
+
+    def counting(archs):
+        evaluated.extend(SPACE.canonical_hash(a) for a in archs)
+        return table_lookup(archs)
+
+    loop.pool.evaluator.evaluate = counting
     run_loop(loop)
     assert ledger_lines(run) == ledger_lines(reference)
+    # Nothing recorded was evaluated again; the torn query and the rest were, once each.
+    assert evaluated == [line["hash"] for line in ledger_lines(reference)[7:]]
     assert best_of(run) == best_of(reference)
 
 
