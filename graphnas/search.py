@@ -459,7 +459,9 @@ class SearchLoop:
         if self.run_dir is not None:
             save_checkpoint(self.run_dir.checkpoint, self.checkpoint_state())
 
-    def restore(self, state: dict[str, Any], entries: Sequence[LedgerEntry], source: Path) -> None:
+    def restore(
+        self, state: dict[str, Any] | None, entries: Sequence[LedgerEntry], source: Path
+    ) -> None:
         """Continue from a checkpoint `state` (None: from the start) and the ledger `entries`:
         lines up to the checkpoint fill the cache, later ones are replayed. Raises
         InputFileError naming `source` when they do not fit together or the strategy."""
