@@ -190,7 +190,8 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(
         # The first kill lands mid-run; later ones anywhere from the restart on (start-up,
         # replay, evaluation, ledger and checkpoint writes).
         low = max(1, done) if session == 0 else done
-        target = rng.randint(low, min(BUDGET - 1, done + BUDGET // 2))
+        span = max(1, (BUDGET - done) // (kills - session + 1))  # room for the kills to come
+        target = rng.randint(low, min(BUDGET - 1, done + span))
         wait_for_lines(process, ledger, target, 120)
         time.sleep(rng.uniform(0, LATENCY_S))
         if process.poll() is not None:
