@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/resume_cost.py [--queries 200] [--graphpnas-queries 30] [--out F.md]
 
-NB201 table lookups (free evaluations, so the search's own costs are all there is to see), the
-strategies of `experiments/nb201.yaml` (GraphPNAS with its defaults), one torch thread, seed 1.
+NB201 table lookups (free evaluations, so the search's own costs are all there is to see),
+`experiments/nb201.yaml` with random search, evolution (default options) and GraphPNAS (its
+default options), one torch thread, seed 1.
 Per strategy, in one process:
 - `run s`: the search, checkpointing only at its end; `s/query` per query;
 - `ckpt ms` / `ckpt KB`: one checkpoint write of the final state (strategy state_dict, encoding,
@@ -99,10 +100,12 @@ def main() -> None:
     torch.set_num_threads(1)
     cases = [
         ("random", ["strategy=random"], args.queries),
-        ("evolution", [], args.queries),
+        ("evolution", ["strategy=evolution"], args.queries),
     ]
     if "graphpnas" in STRATEGIES:
-        cases.append(("graphpnas", ["strategy=graphpnas"], args.graphpnas_queries))
+        cases.append(
+            ("graphpnas", ["strategy=graphpnas", "strategy.params={}"], args.graphpnas_queries)
+        )
     rows = [
         "| strategy | queries | run s | s/query | ckpt ms | ckpt KB | ckpt/60s | line ms "
         "| replay s | replay/run |",

@@ -192,6 +192,7 @@ def test_eval_timeout_from_the_command_line(tmp_path: Path, capsys) -> None:
             str(EXPERIMENT),
             f"out={out}",
             "budget.queries=3",
+            "strategy=random",
             "progress=false",
             "tracking.backends=[]",
             "evaluator.params.latency_s=5",

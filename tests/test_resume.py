@@ -379,7 +379,8 @@ def test_a_replayed_ledger_that_disagrees_is_refused_and_nothing_is_written(
 # ---------------------------------------------------------------------- refusals
 def finished_run(tmp_path: Path) -> Path:
     out = tmp_path / "run"
-    args = [f"out={out}", "budget.queries=8", "strategy=evolution", *QUIET]
+    args = [f"out={out}", "budget.queries=8", "strategy=evolution", "seed=0", *QUIET]
+    args.append("strategy.params={population_size: 7, sample_size: 3}")
     run_search(load_search_config(EXPERIMENT, args))
     return out
 
@@ -429,7 +430,7 @@ def corrupt_config_changed(run: Path) -> str:
 
 
 def corrupt_config_strategy(run: Path) -> str:
-    text = (run / "config.yaml").read_text().replace("population_size: 20", "population_size: 9")
+    text = (run / "config.yaml").read_text().replace("population_size: 7", "population_size: 9")
     (run / "config.yaml").write_text(text)
     return "config.yaml: differs from the config checkpoint.pt was written with"
 
