@@ -137,11 +137,21 @@ def test_randwire_search_runs_and_state_survives_a_checkpoint() -> None:
     assert [space.encode(a) for a in clone.ask(3)] == ask
 
 
-def test_elite_with_reinit_refits_a_fresh_generator() -> None:
-    strategy = GraphPNASStrategy(NB201, seed=0, warmup=3, steps=1, pool=8, reinit=True)
+def test_elite_with_reinit_refits_a_fresh_generator_when_the_elite_changes() -> None:
+    strategy = GraphPNASStrategy(
+        NB201, seed=0, warmup=3, steps=2, idle_steps=0, top_k=2, pool=8, reinit=True
+    )
     evaluator = NB201TableEvaluator(NB201)
-    search(NB201, strategy, evaluator, queries=6)
-    assert strategy.updates == 4
+    refits, elite_changes = [], []
+    for query in range(14):
+        archs = strategy.ask(1)
+        model, elite = strategy.model, [e.hash for e in strategy.history.top(2)]
+        strategy.tell(archs, evaluator.evaluate(archs))
+        if query >= 3:  # after the warm-up: every tell updates
+            refits.append(strategy.model is not model)
+            elite_changes.append([e.hash for e in strategy.history.top(2)] != elite)
+    assert refits == elite_changes
+    assert any(refits) and not all(refits)
 
 
 def test_bad_options_are_config_errors() -> None:

@@ -5,9 +5,9 @@
 - the first `warmup` proposals are draws from the space's prior;
 - afterwards each proposal comes from the generator: a pool of `pool` graphs is sampled at once
   and the first whose canonical hash has never been evaluated or proposed is taken (in sampling
-  order, or most likely first with `propose: likely`), so no budget is spent on a known network;
-  when a pool holds nothing new the temperature is raised and the pool redrawn, and a prior draw
-  is the last resort;
+  order, or most likely first with `propose: likely`), so no budget is spent on a known network
+  and proposals follow the generator conditioned on novelty; when a pool holds nothing new a
+  4x larger one is drawn (`rounds` sizes), then hotter ones, and a prior draw is the last resort;
 - every told batch updates the generator by the chosen rule (`update_rules.py`), once the warm-up
   results are in; the generator and its optimizer persist across updates.
 Architectures the generator cannot produce (e.g. an NB101 prior draw with dangling nodes) are
@@ -29,14 +29,16 @@ from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.history import Entry, History
 from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
-from graphnas.strategies.update_rules import build_update_rule
+from graphnas.strategies.update_rules import Elite, build_update_rule
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
 
 PROPOSE_MODES = ("sample", "likely")
-LOOP_DEFAULTS = {"warmup": 10, "lr": 5e-3, "pool": 64, "propose": "sample", "rounds": 6}
+LOOP_DEFAULTS = {"warmup": 10, "lr": 5e-3, "pool": 64, "propose": "sample", "rounds": 3}
 PRIOR_TRIES = 1000
+GROW = 4
+HOT_ROUNDS = 3
 HOTTER = 1.5
 
 
@@ -70,6 +72,7 @@ class GeneratorStrategy:
         entropy_weight: float | None = None,
         replay_weight: float | None = None,
         reinit: bool | None = None,
+        idle_steps: int | None = None,
     ) -> None:
         update = update or self.default_update
         loop = {**LOOP_DEFAULTS, **self.loop_defaults}
@@ -98,6 +101,7 @@ class GeneratorStrategy:
                     "entropy_weight": entropy_weight,
                     "replay_weight": replay_weight,
                     "reinit": reinit,
+                    "idle_steps": idle_steps,
                 }.items()
                 if value is not None
             }
@@ -160,22 +164,32 @@ class GeneratorStrategy:
         return arch  # the space looks exhausted: the loop answers repeats from its cache
 
     def _novel_samples(self, n: int) -> list[ArchGraph]:
+        """n generator samples of networks not known yet: draws from p(G | G unseen) by growing
+        pools at the generator's temperature, then hotter pools, then the prior."""
         picked: list[ArchGraph] = []
-        temperature = self.model.temperature
-        for _ in range(self.rounds):
-            batch = self.model.sample(max(self.pool, n), self.torch_rng, temperature)
+        digests: dict[ArchGraph, str] = {}  # a pool repeats graphs: hash each once
+        for size, temperature in self._pool_schedule(n):
+            batch = self.model.sample(size, self.torch_rng, temperature)
             order = range(len(batch))
             if self.propose == "likely":
                 order = sorted(order, key=lambda i: -float(batch.log_prob[i]))
             for i in order:
                 arch = batch.archs[i]
-                digest = self.history.hash(arch)
-                if not self.history.known(digest):
-                    picked.append(self._remember(arch, digest))
+                if arch not in digests:
+                    digests[arch] = self.history.hash(arch)
+                if not self.history.known(digests[arch]):
+                    picked.append(self._remember(arch, digests[arch]))
                     if len(picked) == n:
                         return picked
-            temperature *= HOTTER
         return picked + [self._novel_prior() for _ in range(n - len(picked))]
+
+    def _pool_schedule(self, n: int) -> list[tuple[int, float]]:
+        """(pool size, temperature) of each attempt: `rounds` pools growing GROW-fold at the
+        generator's temperature, then HOT_ROUNDS of the largest pool, each HOTTER."""
+        base = self.model.temperature
+        sizes = [max(self.pool, n) * GROW**r for r in range(self.rounds)]
+        hot = [(sizes[-1], base * HOTTER ** (k + 1)) for k in range(HOT_ROUNDS)]
+        return [(size, base) for size in sizes] + hot
 
     # ------------------------------------------------------------------ tell
     def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
@@ -185,7 +199,8 @@ class GeneratorStrategy:
         self._find_support(new)
         if len(self.history) < self.warmup:
             return
-        if getattr(self.rule, "reinit", False):
+        refit = isinstance(self.rule, Elite) and self.rule.reinit
+        if refit and self.rule.elite_changed(self.history, self.trainable):
             self.model, self.optimizer = self._fresh_model(self.seed + 1 + self.updates)
         self.rule.update(self.model, self.optimizer, self.history, new, self.trainable)
         self.updates += 1

@@ -6,9 +6,10 @@
   rewards (so reward and baseline are in the same units), plus an entropy bonus and, optionally,
   maximum likelihood on the top-K evaluated graphs (replay, as in priority-queue training).
 - `Elite`: the original GraphPNAS behaviour: rank-weighted maximum likelihood on the top-K graphs
-  evaluated so far (weight 1 for the best down to 1/K), for a fixed number of steps after each
-  told batch. The generator is kept across updates unless `reinit` asks for the original's
-  fresh generator per update.
+  evaluated so far (weight 1 for the best down to 1/K), for `steps` steps after each told batch
+  that changed the top-K (`idle_steps` after one that did not). The generator is kept across
+  updates unless `reinit` asks for the original's fresh generator, refitted whenever the top-K
+  changes.
 """
 
 from __future__ import annotations
@@ -129,15 +130,20 @@ class Elite:
         entropy_weight: float = 0.0,
         reinit: bool = False,
         grad_clip: float | None = 5.0,
+        idle_steps: int | None = None,
     ) -> None:
         if steps < 1 or top_k < 1:
             raise ConfigError("steps and top_k must be >= 1")
+        if idle_steps is not None and idle_steps < 0:
+            raise ConfigError(f"idle_steps: must be >= 0, got {idle_steps}")
         self.reward = _check_reward(reward)
         self.top_k = int(top_k)
         self.steps = int(steps)
+        self.idle_steps = self.steps if idle_steps is None else int(idle_steps)
         self.entropy_weight = float(entropy_weight)
         self.reinit = bool(reinit)
         self.grad_clip = grad_clip
+        self.last_elite: list[str] = []
 
     def weights(self, elite: Sequence[Entry]) -> list[float]:
         """Per graph, best first: rank weights 1, (K-1)/K, ..., 1/K, or rewards over the best."""
@@ -147,6 +153,18 @@ class Elite:
         best = max(abs(e.reward) for e in elite) or 1.0
         return [max(e.reward, 0.0) / best for e in elite]
 
+    def _elite(
+        self, history: History, trainable: Callable[[Entry], ArchGraph | None]
+    ) -> list[tuple[ArchGraph, Entry]]:
+        pairs = [(trainable(e), e) for e in history.top(self.top_k)]
+        return [(arch, e) for arch, e in pairs if arch is not None]
+
+    def elite_changed(
+        self, history: History, trainable: Callable[[Entry], ArchGraph | None]
+    ) -> bool:
+        """Whether the top-K differs from the one of the last update."""
+        return [e.hash for _, e in self._elite(history, trainable)] != self.last_elite
+
     def update(
         self,
         model: AutoregressiveGenerator,
@@ -155,24 +173,27 @@ class Elite:
         new: Sequence[Entry],
         trainable: Callable[[Entry], ArchGraph | None],
     ) -> dict[str, float]:
-        pairs = [(trainable(e), e) for e in history.top(self.top_k)]
-        pairs = [(arch, e) for arch, e in pairs if arch is not None]
+        pairs = self._elite(history, trainable)
         if not pairs:
             return {}
         archs = [arch for arch, _ in pairs]
         weights = torch.tensor(self.weights([e for _, e in pairs]), device=model.device)
         weights = weights / weights.sum().clamp(min=math.ulp(1.0))
-        for _ in range(self.steps):
+        elite = [e.hash for _, e in pairs]
+        steps = self.steps if elite != self.last_elite else self.idle_steps
+        self.last_elite = elite
+        loss = torch.zeros(())
+        for _ in range(steps):
             log_prob, entropy, _ = model.score(archs)
             loss = -(weights * log_prob).sum() - self.entropy_weight * entropy.mean()
             _step(model, optimizer, loss, self.grad_clip)
-        return {"loss": float(loss.detach())}
+        return {"loss": float(loss.detach()), "steps": steps}
 
     def state_dict(self) -> dict[str, Any]:
-        return {}
+        return {"last_elite": list(self.last_elite)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        return None
+        self.last_elite = list(state.get("last_elite", []))
 
 
 UPDATE_RULES: dict[str, type[Reinforce] | type[Elite]] = {"reinforce": Reinforce, "elite": Elite}
