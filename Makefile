@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# A small regularized-evolution search on the NAS-Bench-201 table shipped inside the package.
+# A GraphPNAS search on the NAS-Bench-201 table shipped inside the package.
 demo: $(STAMP)
 	$(BIN)/graphnas search --config experiments/nb201.yaml
 
