@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from graphnas.graph import ArchGraph
 
@@ -61,3 +61,37 @@ class Evaluator(Protocol):
     """Scores a batch of architectures, one result per input in order; never raises for one."""
 
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]: ...
+
+
+class StatefulMixin:
+    """Evaluator state that checkpoints with the search (e.g. a supernet's shared weights).
+
+    An evaluator with `stateful = True` returns its state as weights-only-loadable values
+    (tensors, numbers, strings, lists and dicts of them) from `state_dict`; the search saves it
+    into checkpoint.pt under "evaluator" and hands it back to `load_state_dict` on resume.
+    Stateless evaluators keep the defaults: `{}` and a no-op.
+    """
+
+    stateful: ClassVar[bool] = False
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        del state
+
+
+def is_stateful(evaluator: object) -> bool:
+    """True when `evaluator` declares state that must be checkpointed with the search."""
+    return bool(getattr(evaluator, "stateful", False))
+
+
+def evaluator_state(evaluator: object) -> dict[str, Any]:
+    """The state to checkpoint: `state_dict()` of a stateful evaluator, `{}` for any other."""
+    return evaluator.state_dict() if is_stateful(evaluator) else {}  # type: ignore[attr-defined]
+
+
+def restore_evaluator_state(evaluator: object, state: dict[str, Any] | None) -> None:
+    """Hand a checkpointed state back to a stateful evaluator; nothing for any other."""
+    if state and is_stateful(evaluator):
+        evaluator.load_state_dict(state)  # type: ignore[attr-defined]
