@@ -85,6 +85,9 @@ class SearchConfig:
     failed_reward: Any = None
     eval_timeout_s: float | None = None
     checkpoint_every_s: float = 60.0
+    # Plug-in modules (graphnas.plugins) imported before any component is resolved, here and in
+    # every pool worker: e.g. [mypkg.nas] registering a space kind or an evaluator.
+    imports: list[str] = field(default_factory=list)
 
     def check(self) -> SearchConfig:
         """Value checks the type system cannot express; raises ConfigError."""
@@ -112,6 +115,8 @@ class SearchConfig:
             raise ConfigError(f"tracking.log_every: must be >= 1, got {self.tracking.log_every}")
         check_device_spec(self.device)
         check_failed_reward(self.failed_reward)
+        if not all(isinstance(module, str) and module.strip() for module in self.imports):
+            raise ConfigError("imports: must be a list of module names such as mypkg.plugin")
         if self.eval_timeout_s is not None and not (
             math.isfinite(self.eval_timeout_s) and self.eval_timeout_s > 0
         ):
