@@ -24,3 +24,8 @@ class Strategy(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+    def metrics(self) -> dict[str, float]:
+        """Numbers describing the last `tell` (e.g. the update rule's loss, the generator's
+        entropy), logged by the search as `strategy/<key>`; `{}` when there is nothing to say."""
+        return {}

@@ -20,12 +20,13 @@ from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
+from graphnas.strategies.base import Strategy
 from graphnas.strategies.registry import STRATEGIES
 from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
 
 
 @STRATEGIES.register("evolution")
-class RegularizedEvolution:
+class RegularizedEvolution(Strategy):
     """Aging evolution with tournament selection; see the module docstring."""
 
     def __init__(

@@ -27,6 +27,7 @@ from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
+from graphnas.strategies.base import Strategy
 from graphnas.strategies.history import Entry, History
 from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
 from graphnas.strategies.update_rules import Elite, build_update_rule
@@ -42,7 +43,7 @@ HOT_ROUNDS = 3
 HOTTER = 1.5
 
 
-class GeneratorStrategy:
+class GeneratorStrategy(Strategy):
     """Ask/tell search driven by a trainable generator; see the module docstring."""
 
     generator_kind: ClassVar[str]

@@ -16,6 +16,7 @@ from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
 from graphnas.spaces.loading import space_from_config
+from graphnas.strategies.base import Strategy
 from graphnas.strategies.history import History
 from graphnas.strategies.registry import STRATEGIES
 from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
@@ -40,7 +41,7 @@ def with_prior(space: SearchSpace, prior: dict[str, Any]) -> SearchSpace:
 
 
 @STRATEGIES.register("prior")
-class PriorSearch:
+class PriorSearch(Strategy):
     """Draws novel architectures from a fixed prior; results never change what it proposes."""
 
     def __init__(

@@ -8,12 +8,13 @@ from typing import Any
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
+from graphnas.strategies.base import Strategy
 from graphnas.strategies.registry import STRATEGIES
 from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
 
 
 @STRATEGIES.register("random")
-class RandomSearch:
+class RandomSearch(Strategy):
     """Samples `space.sample_prior(rng)`; results do not change what it proposes."""
 
     def __init__(self, space: SearchSpace, seed: int = 0) -> None:
