@@ -95,3 +95,32 @@ def restore_evaluator_state(evaluator: object, state: dict[str, Any] | None) -> 
     """Hand a checkpointed state back to a stateful evaluator; nothing for any other."""
     if state and is_stateful(evaluator):
         evaluator.load_state_dict(state)  # type: ignore[attr-defined]
+
+
+class NamedRewardMixin:
+    """What an evaluator calls its numbers, and the best entry it knows (interface 3).
+
+    `reward_name` (class or instance attribute) labels the reward in summaries and compare tables
+    (e.g. "val_acc"); `optimum(metric)` returns the best entry the evaluator knows, by `metric`
+    (None: the evaluator's own choice, usually the reward), as {"code", "hash", "reward",
+    "metrics"}, or None when it cannot know (anything but a table). Evaluators that do not inherit
+    the mixin get the same defaults through `reward_name_of` / `optimum_of`.
+    """
+
+    reward_name: str = "reward"
+
+    def optimum(self, metric: str | None = None) -> dict[str, Any] | None:
+        del metric
+        return None
+
+
+def reward_name_of(evaluator: object) -> str:
+    """The evaluator's name for its reward ("reward" unless it says otherwise)."""
+    name = getattr(evaluator, "reward_name", None)
+    return name if isinstance(name, str) and name else "reward"
+
+
+def optimum_of(evaluator: object, metric: str | None = None) -> dict[str, Any] | None:
+    """`evaluator.optimum(metric)` where it has one, else None."""
+    optimum = getattr(evaluator, "optimum", None)
+    return optimum(metric) if callable(optimum) else None
