@@ -27,9 +27,9 @@ from torch.utils.data import DataLoader, Dataset
 
 from graphnas.data.augment import Augment
 from graphnas.data.loader import TensorBatchLoader
-from graphnas.data.seeding import generator_for
 from graphnas.data.sources import DirectorySource
 from graphnas.data.tiny_imagenet import index_tiny_imagenet, load_tiny_imagenet
+from graphnas.seeding import generator_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = ROOT.parent / "shared/data/tiny-imagenet/tiny-imagenet-200-sub10.tar"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import torch
 
 from graphnas.data.dataset import ImageSplit
-from graphnas.data.seeding import generator_for
+from graphnas.seeding import generator_for
 
 PRELOAD_LIMIT_BYTES = 4 * 2**30
 

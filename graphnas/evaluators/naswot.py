@@ -29,12 +29,12 @@ from torch.overrides import TorchFunctionMode
 
 from graphnas.data.augment import Normalize
 from graphnas.data.dataset import ImageDataset, per_class_subset
-from graphnas.data.seeding import generator_for
 from graphnas.data.spec import load_dataset
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.networks import NetworkBuilder, build_seeded, compile_network
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.graph import ArchGraph
+from graphnas.seeding import generator_for
 from graphnas.spaces.base import SearchSpace
 
 _RELU_FUNCTIONS = {F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_}

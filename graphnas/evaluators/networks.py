@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from graphnas.data.seeding import derive_seed
 from graphnas.graph import ArchGraph
+from graphnas.seeding import derive_seed
 from graphnas.spaces.base import SearchSpace
 
 

@@ -20,7 +20,6 @@ from typing import Any
 import torch
 
 from graphnas.data.dataset import ImageDataset, ImageSplit, per_class_subset
-from graphnas.data.seeding import derive_seed, generator_for
 from graphnas.data.spec import load_dataset
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
@@ -32,6 +31,7 @@ from graphnas.evaluators.networks import (
 )
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.graph import ArchGraph
+from graphnas.seeding import derive_seed, generator_for
 from graphnas.spaces.base import SearchSpace
 from graphnas.train.config import TrainConfig
 from graphnas.train.trainer import Trainer

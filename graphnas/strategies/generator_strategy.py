@@ -26,10 +26,10 @@ import torch
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
+from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.base import Strategy
 from graphnas.strategies.history import Entry, History
-from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
 from graphnas.strategies.update_rules import Elite, build_update_rule
 
 if TYPE_CHECKING:

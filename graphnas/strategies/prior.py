@@ -14,12 +14,12 @@ from typing import Any
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
+from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
 from graphnas.spaces.loading import space_from_config
 from graphnas.strategies.base import Strategy
 from graphnas.strategies.history import History
 from graphnas.strategies.registry import STRATEGIES
-from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
 
 PAPER_PRIORS = {
     "ws": {"model": "ws", "k": 4, "p": 0.75},

@@ -7,10 +7,10 @@ from typing import Any
 
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
+from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.base import Strategy
 from graphnas.strategies.registry import STRATEGIES
-from graphnas.strategies.rng import make_rng, rng_state, set_rng_state
 
 
 @STRATEGIES.register("random")

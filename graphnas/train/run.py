@@ -16,10 +16,10 @@ from typing import Any
 import torch
 
 from graphnas.data.dataset import ImageDataset
-from graphnas.data.seeding import derive_seed
 from graphnas.data.spec import load_dataset
 from graphnas.errors import InputFileError
 from graphnas.graph import ArchGraph
+from graphnas.seeding import derive_seed
 from graphnas.train.callbacks import TrainCallback
 from graphnas.train.config import TrainConfig
 from graphnas.train.trainer import Trainer, TrainResult

@@ -25,8 +25,8 @@ from torch import nn
 from graphnas.data.augment import Augment, Normalize
 from graphnas.data.dataset import ImageDataset, ImageSplit
 from graphnas.data.loader import TensorBatchLoader
-from graphnas.data.seeding import generator_for
 from graphnas.errors import GraphnasError
+from graphnas.seeding import generator_for
 from graphnas.train.callbacks import TrainCallback
 from graphnas.train.checkpoint import load_checkpoint, save_checkpoint
 from graphnas.train.config import TrainConfig
