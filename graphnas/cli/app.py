@@ -1,0 +1,83 @@
+"""The typer application, the global options and the console entry point.
+
+Every user-facing problem (a GraphnasError, a usage error, an OSError) ends with one line on stderr
+naming the input and the problem, and exit status 2; no traceback. Commands live one per module in
+this package and register themselves on `app`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from graphnas import __version__
+from graphnas.errors import GraphnasError
+
+app = typer.Typer(
+    name="graphnas",
+    help="Graph-generative neural architecture search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+USER_ERROR_STATUS = 2
+
+
+def echo(line: str = "") -> None:
+    typer.echo(line)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        echo(f"graphnas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Graph-generative neural architecture search."""
+
+
+def user_error_line(exc: BaseException) -> str | None:
+    """The one-line message for a user-facing problem, or None for a bug (which keeps its trace)."""
+    if isinstance(exc, GraphnasError):
+        text = str(exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
+    format_message = getattr(exc, "format_message", None)
+    if callable(format_message):  # click/typer usage errors (typer may vendor its own click)
+        return " ".join(str(format_message()).split())
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the command; user errors end as one stderr line and status 2."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        args = ["--help"]
+    try:
+        status = app(args=args, prog_name="graphnas", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except (typer.Abort, KeyboardInterrupt):
+        print("graphnas: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        line = user_error_line(exc)
+        if line is None:
+            raise
+        print(f"graphnas: error: {line}", file=sys.stderr)
+        return USER_ERROR_STATUS
+    return status if isinstance(status, int) else 0  # click returns typer.Exit's code here
