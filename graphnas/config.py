@@ -61,6 +61,36 @@ class TrackingConfig:
 
 
 @dataclass
+class ConstraintsConfig:
+    """Hard limits (null: none): a proposal above one is never evaluated (the strategy is told it
+    failed). Params and FLOPs are the compiler's analytic counts (FLOPs per sample, NB201 rule);
+    latency is predicted from the device's measured table (`graphnas latency`)."""
+
+    max_params: float | None = None
+    max_flops: float | None = None
+    max_latency_ms: float | None = None
+
+
+@dataclass
+class ObjectiveConfig:
+    """What the search optimises. `mode`: reward (the evaluator's), weighted (MnasNet/
+    ProxylessNAS: reward * (metric / target) ** (alpha if metric <= target else beta); alpha=beta
+    =-0.07 is MnasNet's soft form, alpha=0, beta=-1 its hard one), or pareto (the non-dominated
+    set of max reward and min `pareto_metrics`; the strategy is told minus the number of
+    evaluated results that dominate each one). `network`, `latency_table`: the skeleton
+    overrides and the table file (default: the device's cache) every cost is computed with."""
+
+    mode: str = "reward"
+    metric: str = "latency_ms"
+    target: float | None = None
+    alpha: float = -0.07
+    beta: float = -0.07
+    pareto_metrics: list[str] = field(default_factory=lambda: ["params"])
+    network: dict[str, Any] = field(default_factory=dict)
+    latency_table: str | None = None
+
+
+@dataclass
 class SearchConfig:
     """Everything a search run needs. `out` unset means `runs/<name>-seed<seed>-<timestamp>`."""
 
@@ -88,6 +118,9 @@ class SearchConfig:
     # Plug-in modules (graphnas.plugins) imported before any component is resolved, here and in
     # every pool worker: e.g. [mypkg.nas] registering a space kind or an evaluator.
     imports: list[str] = field(default_factory=list)
+    # Cost-aware search (graphnas.evaluators.objective, graphnas.strategies.constrained).
+    constraints: ConstraintsConfig = field(default_factory=ConstraintsConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
 
     def check(self) -> SearchConfig:
         """Value checks the type system cannot express; raises ConfigError."""
@@ -115,6 +148,7 @@ class SearchConfig:
             raise ConfigError(f"tracking.log_every: must be >= 1, got {self.tracking.log_every}")
         check_device_spec(self.device)
         check_failed_reward(self.failed_reward)
+        check_cost_settings(self.constraints, self.objective)
         if not all(isinstance(module, str) and module.strip() for module in self.imports):
             raise ConfigError("imports: must be a list of module names such as mypkg.plugin")
         if self.eval_timeout_s is not None and not (
@@ -128,6 +162,36 @@ class SearchConfig:
                 f"checkpoint_every_s: must be >= 0 seconds, got {self.checkpoint_every_s}"
             )
         return self
+
+
+OBJECTIVE_MODES = ("reward", "weighted", "pareto")
+COST_METRIC_NAMES = ("params", "flops", "latency_ms")
+
+
+def check_cost_settings(constraints: ConstraintsConfig, objective: ObjectiveConfig) -> None:
+    """Limits positive, a known objective mode and metrics, a positive target when weighted."""
+    for name in ("max_params", "max_flops", "max_latency_ms"):
+        value = getattr(constraints, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"constraints.{name}: must be a positive number, got {value}")
+    if objective.mode not in OBJECTIVE_MODES:
+        raise ConfigError(
+            f"objective.mode: {objective.mode!r} unknown; valid: {', '.join(OBJECTIVE_MODES)}"
+        )
+    metrics = [objective.metric, *objective.pareto_metrics]
+    unknown = [m for m in metrics if m not in COST_METRIC_NAMES]
+    if unknown:
+        raise ConfigError(
+            f"objective: unknown cost metric {unknown[0]!r}; valid: {', '.join(COST_METRIC_NAMES)}"
+        )
+    if objective.mode == "weighted" and not (
+        objective.target is not None and math.isfinite(objective.target) and objective.target > 0
+    ):
+        raise ConfigError("objective.target: the weighted mode needs a positive target cost")
+    if objective.mode == "pareto" and not objective.pareto_metrics:
+        raise ConfigError("objective.pareto_metrics: the pareto mode needs at least one metric")
+    if not (math.isfinite(objective.alpha) and math.isfinite(objective.beta)):
+        raise ConfigError("objective.alpha/beta: must be finite numbers")
 
 
 def check_failed_reward(value: Any) -> None:
