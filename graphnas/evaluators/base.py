@@ -108,6 +108,8 @@ class NamedRewardMixin:
     """
 
     reward_name: str = "reward"
+    # The metric `compare` reports for the chosen architecture by default (None: the reward).
+    report_metric: str | None = None
 
     def optimum(self, metric: str | None = None) -> dict[str, Any] | None:
         del metric
@@ -124,3 +126,27 @@ def optimum_of(evaluator: object, metric: str | None = None) -> dict[str, Any] |
     """`evaluator.optimum(metric)` where it has one, else None."""
     optimum = getattr(evaluator, "optimum", None)
     return optimum(metric) if callable(optimum) else None
+
+
+def report_metric_of(evaluator: object) -> str | None:
+    """The metric the evaluator asks `compare` to report (None: its reward)."""
+    name = getattr(evaluator, "report_metric", None)
+    return name if isinstance(name, str) and name else None
+
+
+class PrepareMixin:
+    """The `prepare` hook: load what every evaluation needs (a dataset, its tensor cache) once.
+
+    Pools call it in the parent process before starting workers, so that a cache is built once
+    instead of by every worker at the same time. The default does nothing.
+    """
+
+    def prepare(self) -> None:
+        return None
+
+
+def prepare_evaluator(evaluator: object) -> None:
+    """Call `evaluator.prepare()` where the evaluator has the hook (every pool does this)."""
+    prepare = getattr(evaluator, "prepare", None)
+    if callable(prepare):
+        prepare()
