@@ -52,12 +52,14 @@ class BudgetConfig:
 @dataclass
 class TrackingConfig:
     """Where progress goes. `backends`: any of stdout, wandb. `wandb_mode`: online/offline/disabled;
-    unset means the WANDB_MODE environment variable, else offline."""
+    unset means the WANDB_MODE environment variable, else offline. `group`: the wandb group tying
+    runs together (`graphnas compare` sets one per comparison)."""
 
     backends: list[str] = field(default_factory=list)
     project: str = "graphnas"
     wandb_mode: str | None = None
     log_every: int = 10
+    group: str | None = None
 
 
 @dataclass
