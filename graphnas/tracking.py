@@ -1,16 +1,20 @@
 """Experiment tracking: a small Tracker protocol with stdout and Weights & Biases backends.
 
-The search loop reports scalars per step (`log`), and a final summary (`finish`); exports also log
-pictures, tables and files through trackers that are `MediaTracker`s. wandb is imported
-only here, and only when a wandb tracker is built. Its mode comes from the tracker's `mode` option,
-else the WANDB_MODE environment variable, else "offline" (nothing leaves the machine unless asked).
+The search loop reports scalars per step (`log`), the best architecture when it changes
+(`log_best`, optional), and a final summary (`finish`); exports and the end of a search also log
+pictures, tables and files through trackers that are `MediaTracker`s. wandb is imported only here,
+and only when a wandb tracker is built. Its mode comes from the tracker's `mode` option, else the
+WANDB_MODE environment variable, else "offline" (nothing leaves the machine unless asked); its own
+console lines are off unless WANDB_SILENT=false asks for them. A wandb tracker records its run id
+in `RUN_FILE` inside its run directory, so a later `graphnas export --wandb` attaches to that run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO, runtime_checkable
 
@@ -19,11 +23,16 @@ from graphnas.registry import Registry
 
 TRACKERS: Registry = Registry("tracker")
 WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
+RUN_FILE = "wandb-run.json"
+# Draws one architecture (its JSON dict, as in the ledger) as PNG bytes; given by the search build.
+ArchDrawer = Callable[[Mapping[str, Any]], bytes]
 
 
 @runtime_checkable
 class Tracker(Protocol):
-    """Receives scalar metrics per step and a final summary."""
+    """Receives scalar metrics per step and a final summary. A tracker may also define
+    `log_best(best, step)` (the search's new best: arch dict, code, hash, reward, metrics, query);
+    `TrackerGroup.log_best` calls it where it exists."""
 
     def log(self, metrics: Mapping[str, float], step: int) -> None: ...
 
@@ -76,7 +85,13 @@ class StdoutTracker:
 
 @TRACKERS.register("wandb")
 class WandbTracker:
-    """Logs to Weights & Biases; offline unless `mode` or WANDB_MODE says otherwise."""
+    """Logs to Weights & Biases; offline unless `mode` or WANDB_MODE says otherwise.
+
+    `group` ties runs together (every run of one `graphnas compare`). `attach_to` is a run id to
+    continue (an export attaching to its search's run); otherwise the new run's id is written to
+    `run_dir/RUN_FILE` when `record_run` is set. `draw_arch` renders the best architecture for
+    `log_best`; without it the best is logged as its code only.
+    """
 
     def __init__(
         self,
@@ -86,12 +101,15 @@ class WandbTracker:
         name: str | None = None,
         mode: str | None = None,
         tags: Sequence[str] = (),
+        *,
+        group: str | None = None,
+        attach_to: str | None = None,
+        record_run: bool = True,
+        draw_arch: ArchDrawer | None = None,
     ) -> None:
-        self.mode = mode or os.environ.get("WANDB_MODE") or "offline"
-        if self.mode not in WANDB_MODES:
-            raise ConfigError(
-                f"tracking.wandb_mode: {self.mode!r} is not one of online, offline, disabled"
-            )
+        self.mode = wandb_mode(mode)
+        self.run_dir = Path(run_dir)
+        self.draw_arch = draw_arch
         try:
             import wandb
         except ImportError:
@@ -101,12 +119,35 @@ class WandbTracker:
         self._run = wandb.init(
             project=project,
             name=name,
-            dir=str(run_dir),
+            dir=str(self.run_dir),
             config=dict(config or {}),
             mode=self.mode,
             tags=list(tags),
+            group=group,
+            id=attach_to,
+            resume="allow" if attach_to else None,
             reinit="create_new",
+            settings=wandb.Settings(silent=_wandb_silent()),
         )
+        if record_run and attach_to is None:
+            record = {"id": self._run.id, "project": project, "group": group, "mode": self.mode}
+            (self.run_dir / RUN_FILE).write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+    def log_best(self, best: Mapping[str, Any], step: int) -> None:
+        """The new best architecture: its drawing (when a drawer was given) and its numbers."""
+        import wandb
+
+        caption = f"{best.get('code')}  reward {_fmt(best.get('reward'))}"
+        logged: dict[str, Any] = {"best/query": best.get("query")}
+        if self.draw_arch is not None:
+            folder = self.run_dir / "media"
+            folder.mkdir(exist_ok=True)
+            picture = folder / f"best-query{best.get('query')}.png"
+            picture.write_bytes(self.draw_arch(best["arch"]))
+            logged["best/cell"] = wandb.Image(str(picture), caption=caption)
+        else:
+            logged["best/cell"] = wandb.Html(f"<pre>{_html_escape(caption)}</pre>")
+        self._run.log(logged, step=step)
 
     def log(self, metrics: Mapping[str, float], step: int) -> None:
         self._run.log(dict(metrics), step=step)
@@ -157,11 +198,42 @@ class WandbTracker:
 
 
 def wandb_mode(explicit: str | None = None) -> str:
-    """The wandb mode: the explicit option, else WANDB_MODE, else "offline"."""
-    mode = explicit or os.environ.get("WANDB_MODE") or "offline"
+    """The wandb mode: the explicit option, else WANDB_MODE, else "offline". A bad value is a
+    ConfigError naming where it came from (the option or the environment variable)."""
+    if explicit:
+        mode, source = explicit, "tracking.wandb_mode"
+    else:
+        mode, source = os.environ.get("WANDB_MODE") or "offline", "WANDB_MODE environment variable"
     if mode not in WANDB_MODES:
-        raise ConfigError(f"tracking.wandb_mode: {mode!r} is not one of online, offline, disabled")
+        raise ConfigError(f"{source}: {mode!r} is not one of online, offline, disabled")
     return mode
+
+
+def check_tracking(backends: Sequence[str], mode: str | None = None) -> None:
+    """Refuse unknown backend names and a bad wandb mode before anything is started or written."""
+    for name in backends:
+        TRACKERS.get(name)
+    if any(TRACKERS.get(name) is WandbTracker for name in backends):
+        wandb_mode(mode)
+
+
+def recorded_run(run_dir: str | Path) -> dict[str, Any] | None:
+    """The wandb run a search in `run_dir` logged to ({"id", "project", ...}), or None."""
+    path = Path(run_dir) / RUN_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+
+
+def _wandb_silent() -> bool:
+    """wandb's own console lines stay off unless WANDB_SILENT is set to a false value."""
+    return os.environ.get("WANDB_SILENT", "true").strip().lower() not in ("false", "0", "no")
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class TrackerGroup:
@@ -173,6 +245,12 @@ class TrackerGroup:
     def log(self, metrics: Mapping[str, float], step: int) -> None:
         for tracker in self.trackers:
             tracker.log(metrics, step)
+
+    def log_best(self, best: Mapping[str, Any], step: int) -> None:
+        for tracker in self.trackers:
+            log_best = getattr(tracker, "log_best", None)
+            if callable(log_best):
+                log_best(best, step)
 
     def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None:
         for tracker in self.trackers:

@@ -1,15 +1,25 @@
-"""Trackers: stdout cadence, wandb mode resolution, and wandb imported nowhere else."""
+"""Trackers: stdout cadence, wandb mode resolution, what an offline wandb run holds (group, best
+cell, tables, the recorded run id an export attaches to), and wandb imported nowhere else."""
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from graphnas.errors import ConfigError
-from graphnas.tracking import StdoutTracker, WandbTracker, build_trackers, wandb_mode
+from graphnas.errors import ConfigError, UnknownNameError
+from graphnas.tracking import (
+    RUN_FILE,
+    StdoutTracker,
+    WandbTracker,
+    build_trackers,
+    check_tracking,
+    recorded_run,
+    wandb_mode,
+)
 
 PACKAGE = Path(__file__).resolve().parents[1] / "graphnas"
 
@@ -57,3 +67,71 @@ def test_only_tracking_imports_wandb() -> None:
         if pattern.search(path.read_text())
     )
     assert importers == ["tracking.py"]
+
+
+def test_a_bad_mode_names_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "sometimes")
+    with pytest.raises(ConfigError, match=r"^WANDB_MODE environment variable: 'sometimes'"):
+        wandb_mode(None)
+    with pytest.raises(ConfigError, match=r"^tracking.wandb_mode: 'never'"):
+        wandb_mode("never")
+    with pytest.raises(ConfigError, match="WANDB_MODE environment variable"):
+        check_tracking(["stdout", "wandb"])
+    check_tracking(["stdout"])  # the mode matters only to wandb
+    with pytest.raises(UnknownNameError, match="'tensorboard'"):
+        check_tracking(["tensorboard"])
+
+
+def _offline_files(run_dir: Path) -> Path:
+    (files,) = (run_dir / "wandb").glob("offline-run-*/files")
+    return files
+
+
+def test_an_offline_run_holds_the_group_best_cell_and_table_and_records_its_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    drawn: list[dict] = []
+
+    def draw(arch: dict) -> bytes:
+        drawn.append(arch)
+        return _tiny_png()
+
+    tracker = WandbTracker(tmp_path, {"seed": 3}, group="compare-x", draw_arch=draw)
+    tracker.log({"best_reward": 0.5}, 1)
+    tracker.log_best({"arch": {"nodes": []}, "code": "|a~0|", "reward": 0.5, "query": 4}, 1)
+    tracker.log_table("ledger", ["query", "reward"], [[1, 0.25], [4, 0.5]])
+    tracker.finish({"queries": 4, "best": {"reward": 0.5, "hash": "h"}})
+    record = recorded_run(tmp_path)
+    assert record is not None and record["group"] == "compare-x" and record["mode"] == "offline"
+    assert json.loads((tmp_path / RUN_FILE).read_text())["id"] == tracker._run.id
+    assert drawn == [{"nodes": []}] and (tmp_path / "media" / "best-query4.png").is_file()
+    files = _offline_files(tmp_path)
+    assert [p.name.split("_")[0] for p in (files / "media" / "images").iterdir()] == ["best"]
+    (table,) = (files / "media" / "table").glob("ledger_*.table.json")
+    assert json.loads(table.read_text())["data"] == [[1, 0.25], [4, 0.5]]
+    run_file = next((tmp_path / "wandb").glob("offline-run-*/run-*.wandb")).read_bytes()
+    assert b"compare-x" in run_file  # the group is in the run record
+    assert "wandb:" not in capfd.readouterr().err  # wandb's console lines are off by default
+
+    (tmp_path / "export").mkdir()
+    again = WandbTracker(tmp_path / "export", attach_to=record["id"])
+    assert again._run.id == record["id"] and not (tmp_path / "export" / RUN_FILE).exists()
+    again.finish({})
+
+
+def test_no_recorded_run_reads_as_none(tmp_path: Path) -> None:
+    assert recorded_run(tmp_path) is None
+    (tmp_path / RUN_FILE).write_text("{not json")
+    assert recorded_run(tmp_path) is None
+    (tmp_path / RUN_FILE).write_text('{"id": 5}')
+    assert recorded_run(tmp_path) is None
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
