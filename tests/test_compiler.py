@@ -27,6 +27,11 @@ SMALL = {
     "randwire_tiny": {"channels": 8, "head_channels": 16},
     "enas_macro": {"channels": 6},
     "complete": {"channels": 6},
+    "chain_mobile": {
+        "stem_channels": 4,
+        "channels": [4, 4, 4, 6, 6, 6, 8, 8, 8],
+        "head_channels": 8,
+    },
 }
 SIZE = {"nb201": 16, "nb101": 16, "randwire_small": 32, "randwire_tiny": 32, "enas_macro": 16}
 # The shipped RandWire spaces have 3 x 32 nodes; more draws run on a small ER space below.

@@ -28,6 +28,7 @@ def test_every_kind_has_a_shipped_space_file():
         "randwire",
         "enas",
         "complete",
+        "chain",
     }
 
 

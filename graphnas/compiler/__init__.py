@@ -5,7 +5,7 @@ arch_cost(arch, "nb201").params                         # same count, nothing bu
 """
 
 # Importing the kind modules registers them with KIND_COMPILERS.
-from graphnas.compiler import complete, enas, nb101, nb201, randwire  # noqa: F401  (registration)
+from graphnas.compiler import chain, complete, enas, nb101, nb201, randwire  # noqa: F401  (registration)
 from graphnas.compiler.compile import CompiledNet, arch_cost, compile_arch, resolve_network
 from graphnas.compiler.cost import Cost
 from graphnas.compiler.kinds import KIND_COMPILERS, KindCompiler

@@ -1,6 +1,6 @@
 """Search-space kinds and space loading. Importing this package registers every kind."""
 
-from graphnas.spaces import complete, enas, nb101, nb201, randwire  # noqa: F401  (registration)
+from graphnas.spaces import chain, complete, enas, nb101, nb201, randwire  # noqa: F401  (registration)
 from graphnas.spaces.base import SPACE_KINDS, GenerationRules, SearchSpace, SpaceDescription
 from graphnas.spaces.loading import load_space, shipped_space_names, space_from_config
 
