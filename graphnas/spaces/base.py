@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -11,7 +12,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from graphnas.errors import ConfigError
-from graphnas.graph import MAX_EDGES, MAX_NODES, ArchGraph, InvalidArchError
+from graphnas.graph import MAX_EDGES, MAX_NODES, ArchGraph, CanonicalId, InvalidArchError
 from graphnas.registry import Registry
 
 SPACE_KINDS: Registry[type[SearchSpace]] = Registry("space kind")
@@ -48,6 +49,23 @@ class GenerationRules:
     edge_op_choices: tuple[tuple[tuple[str, ...] | None, ...], ...] | None = None
 
 
+@dataclass(frozen=True)
+class ArchIdentity:
+    """A proposal's identity in a space (`SearchSpace.identify`): `hash` (canonical, or
+    "invalid:" + the hash of its JSON), `exact` (False: an approximate WL hash, which a match
+    must confirm by isomorphism), `code` (the space's string form; None when invalid) and the
+    `problems` that make it invalid (empty when valid)."""
+
+    hash: str
+    exact: bool
+    code: str | None
+    problems: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
 @dataclass
 class SpaceDescription:
     """What `graphnas info` prints about a space."""
@@ -74,6 +92,8 @@ class SearchSpace(ABC):
 
     kind: ClassVar[str]
     ops_on: ClassVar[Literal["nodes", "edges"]]
+    # True where `sample_prior` draws each of the `size()` encodings with probability 1/size().
+    uniform_prior: ClassVar[bool] = False
 
     def __init__(self, name: str, network: Mapping[str, Any] | None = None) -> None:
         self.name = name
@@ -137,9 +157,25 @@ class SearchSpace(ABC):
         """The form whose isomorphism class identifies the network (default: pruned graph)."""
         return arch.prune()
 
+    def canonical_id(self, arch: ArchGraph) -> CanonicalId:
+        """Equal for architectures that compute the same network in this space (`exact` False
+        where equal ids must still be confirmed with `is_isomorphic` of the normal forms)."""
+        return self.normalize(arch).canonical_id()
+
     def canonical_hash(self, arch: ArchGraph) -> str:
-        """Equal for architectures that compute the same network in this space."""
-        return self.normalize(arch).canonical_hash()
+        """The digest of `canonical_id`."""
+        return self.canonical_id(arch).digest
+
+    def identify(self, arch: ArchGraph) -> ArchIdentity:
+        """Everything the search needs to know about a proposal, computed once: its problems in
+        this space, and for a valid arch its canonical id and code (an invalid one gets the
+        hash of its exact JSON, so that repeating it is recognised)."""
+        problems = tuple(self.problems(arch))
+        if problems:
+            raw = hashlib.sha256(arch.to_json().encode()).hexdigest()[:32]
+            return ArchIdentity(f"invalid:{raw}", True, None, problems)
+        canonical = self.canonical_id(arch)
+        return ArchIdentity(canonical.digest, canonical.exact, self.encode(arch), ())
 
     # ---------------------------------------------------------------- codecs
     def encode(self, arch: ArchGraph) -> str:
