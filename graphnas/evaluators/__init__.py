@@ -8,6 +8,7 @@ from graphnas.evaluators import (  # noqa: F401  (registration)
     process_pool,
     proxy_training,
     ray_pool,
+    supernet,
 )
 from graphnas.evaluators.pool import POOLS
 from graphnas.evaluators.registry import EVALUATORS
