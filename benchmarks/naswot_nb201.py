@@ -24,9 +24,10 @@ import numpy as np
 import torch
 from scipy.stats import kendalltau, spearmanr
 
-from graphnas.evaluators import EVALUATORS, POOLS
+from graphnas.evaluators import POOLS
 from graphnas.evaluators.nb201_table import load_nb201_table
 from graphnas.evaluators.pool import SerialPool
+from graphnas.evaluators.recipe import EvaluatorRecipe
 from graphnas.spaces import load_space
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,15 +74,15 @@ def main() -> None:
             "resolution": 32,
         },
     }
-    context = {"space": space, "device": torch.device("cpu"), "seed": args.seed}
+    recipe = EvaluatorRecipe.of(config, space, seed=args.seed)
     torch.set_num_threads(1)
-    evaluator = EVALUATORS.build(config["name"], config["params"], context)
+    evaluator = recipe.build(torch.device("cpu"), space=space)
     evaluator.batch()  # builds the tensor cache once, before any worker starts
     if args.workers > 0:
         pool = POOLS.build(
             "process",
             {"workers": args.workers, "threads": 1},
-            {**context, "evaluator_config": config, "evaluator": evaluator},
+            {"recipe": recipe, "evaluator": evaluator},
         )
     else:
         pool = SerialPool(evaluator)

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from graphnas.evaluators import EVALUATORS, POOLS
+from graphnas.evaluators import POOLS
 from graphnas.evaluators.pool import SerialPool
 from graphnas.evaluators.process_pool import cpu_count
+from graphnas.evaluators.recipe import EvaluatorRecipe
 from graphnas.spaces import load_space
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,8 +63,8 @@ def main() -> None:
             "train": {"batch_size": 50, "lr": 0.1, "warmup_epochs": 0.5},
         },
     }
-    context = {"space": space, "device": torch.device("cpu"), "seed": 0}
-    evaluator = EVALUATORS.build(config["name"], config["params"], context)
+    recipe = EvaluatorRecipe.of(config, space, seed=0)
+    evaluator = recipe.build(torch.device("cpu"), space=space)
     evaluator.dataset()  # data prepared (and the tensor cache built) before timing
     cores = cpu_count()
 
@@ -74,9 +75,7 @@ def main() -> None:
     torch.set_num_threads(max(1, cores // 2))
     wall_one, sequential = run(SerialPool(evaluator), archs)
     start = time.perf_counter()
-    pool = POOLS.build(
-        "process", {"workers": 2}, {**context, "evaluator_config": config, "evaluator": evaluator}
-    )
+    pool = POOLS.build("process", {"workers": 2}, {"recipe": recipe, "evaluator": evaluator})
     pool.wait_ready()
     startup = time.perf_counter() - start
     wall_pool, parallel = run(pool, archs)

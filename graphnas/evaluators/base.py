@@ -146,7 +146,7 @@ class PrepareMixin:
 
 
 def prepare_evaluator(evaluator: object) -> None:
-    """Call `evaluator.prepare()` where the evaluator has the hook (every pool does this)."""
+    """Call `evaluator.prepare()` where the evaluator has the hook (the parallel pools do)."""
     prepare = getattr(evaluator, "prepare", None)
     if callable(prepare):
         prepare()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from graphnas.evaluators.base import EvalResult, Evaluator
 from graphnas.evaluators.deadline import EvaluationTimeout, call_with_deadline, timeout_reason
@@ -115,6 +115,8 @@ class SerialPool:
     the only way for pending evaluations to progress). With `timeout_s`, architectures are
     evaluated one call each, and a call past its deadline is a failed result.
     """
+
+    context_fields: ClassVar[tuple[str, ...]] = ("evaluator", "timeout_s")
 
     def __init__(self, evaluator: Evaluator, timeout_s: float | None = None) -> None:
         self.evaluator = evaluator

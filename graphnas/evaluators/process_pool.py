@@ -1,17 +1,18 @@
 """A local process pool: one worker process per GPU, or CPU workers that split the cores.
 
-Each worker (spawn context) builds its own evaluator from a registered name, options, the space's
-config and the evaluator seed, on its own device, and evaluates one architecture at a time.
-Architectures travel as JSON dicts and results as `EvalResult.to_dict()`, so nothing but plain
-data crosses process boundaries. Evaluators seed every evaluation from (seed, architecture), so
-results equal those of a sequential run with the same seed, whichever worker runs them (on CPU,
-bit for bit when the sequential run uses the same number of torch threads as a worker).
+Each worker (spawn context) rebuilds the evaluator from the search's `EvaluatorRecipe` (plug-ins
+imported first) on its own device, and evaluates one architecture at a time. Architectures travel
+as JSON dicts and results as `EvalResult.to_dict()`, so nothing but plain data crosses process
+boundaries. Evaluators seed every evaluation from (seed, architecture), so results equal those of
+a sequential run with the same seed, whichever worker runs them (on CPU, bit for bit when the
+sequential run uses the same number of torch threads as a worker).
 
 A worker that dies (segfault, OOM kill) is replaced and its architecture retried `max_retries`
 times; after that the architecture gets a failed result saying so. With `timeout_s`, a worker
 still busy with one architecture that long (counted from when its evaluator was ready) is killed
-and replaced, and the architecture gets a failed result (a timeout is not retried). Workers
-ignore SIGINT: the parent decides when they stop (Ctrl-C in a terminal reaches them too).
+and replaced, and the architecture gets a failed result (a timeout is not retried). The
+bookkeeping is `tasks.TaskBook`, shared with the Ray pool. Workers ignore SIGINT: the parent
+decides when they stop (Ctrl-C in a terminal reaches them too).
 """
 
 from __future__ import annotations
@@ -20,41 +21,19 @@ import contextlib
 import multiprocessing as mp
 import os
 import signal
-import time
-from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
 from graphnas.errors import ConfigError, GraphnasError
-from graphnas.evaluators.base import EvalResult
-from graphnas.evaluators.deadline import timeout_reason
+from graphnas.evaluators.base import EvalResult, Evaluator, prepare_evaluator
 from graphnas.evaluators.pool import POOLS, evaluate_safely
+from graphnas.evaluators.recipe import EvaluatorRecipe
+from graphnas.evaluators.tasks import Task, TaskBook
 from graphnas.graph import ArchGraph
-from graphnas.spaces.base import SearchSpace
-
-
-@dataclass(frozen=True)
-class EvaluatorRecipe:
-    """Everything a worker needs to build the evaluator: plain data only (picklable)."""
-
-    name: str
-    params: dict[str, Any]
-    space: dict[str, Any]
-    seed: int
-
-    def build(self, device: torch.device) -> Any:
-        import graphnas.evaluators  # noqa: F401  (registers the built-in evaluators)
-        from graphnas.evaluators.registry import EVALUATORS
-        from graphnas.spaces.loading import space_from_config
-
-        space = space_from_config(self.space, source="pool worker space")
-        return EVALUATORS.build(
-            self.name, self.params, {"space": space, "device": device, "seed": self.seed}
-        )
 
 
 def cpu_count() -> int:
@@ -94,9 +73,8 @@ class _Worker:
     process: Any
     conn: Connection
     device: str
-    task: tuple[int, int, dict] | None = None  # (ticket, attempt, arch dict) in progress
+    task: Task | None = None  # in progress
     ready: bool = False  # the evaluator is built
-    started: float | None = None  # monotonic time the task began (its evaluator ready)
 
 
 @POOLS.register("process")
@@ -106,52 +84,37 @@ class ProcessPool:
     Devices: `devices` (e.g. ["cuda:0", "cuda:1"]) gives one worker per entry. Otherwise, on a
     CUDA `device` one worker per visible GPU; on CPU `workers` processes (default: the CPU count,
     at most 8) with `threads` torch threads each (default: CPUs // workers, at least 1).
-    The evaluator is rebuilt in each worker from `evaluator_config` ({name, params}), the
-    `space` and `evaluator_seed` (default: the built `evaluator`'s `seed` attribute, else 0).
-    A built `evaluator` with a `prepare()` method has it called first, in this process.
-    `timeout_s`: per-evaluation limit (see the module docstring).
+    Every worker rebuilds the evaluator from `recipe`; `evaluator` is the parent's copy (built
+    from the same recipe when not given), whose `prepare()` runs here once before the workers
+    start. `timeout_s`: per-evaluation limit (see the module docstring).
     """
+
+    context_fields: ClassVar[tuple[str, ...]] = ("recipe", "evaluator", "device", "timeout_s")
 
     def __init__(
         self,
-        evaluator_config: Any,
-        space: SearchSpace,
+        recipe: EvaluatorRecipe,
+        evaluator: Evaluator | None = None,
         device: torch.device | str = "cpu",
         workers: int | None = None,
         devices: Sequence[str] | None = None,
         threads: int | None = None,
-        evaluator_seed: int | None = None,
-        evaluator: Any = None,
         max_retries: int = 1,
         timeout_s: float | None = None,
     ) -> None:
-        name, params = name_and_params(evaluator_config)
-        seed = evaluator_seed if evaluator_seed is not None else getattr(evaluator, "seed", 0)
-        self.recipe = EvaluatorRecipe(name, params, space.to_config(), int(seed))
-        prepare = getattr(evaluator, "prepare", None)
-        if callable(prepare):  # e.g. build a dataset's tensor cache once, not in every worker
-            prepare()
+        self.recipe = recipe
+        self.book = TaskBook("process", max_retries, timeout_s)
         self.devices = _worker_devices(torch.device(device), workers, devices)
+        # e.g. build a dataset's tensor cache once, not in every worker at the same time
+        prepare_evaluator(evaluator if evaluator is not None else recipe.build(device))
         cpu_workers = sum(1 for d in self.devices if d.startswith("cpu"))
         self.threads = threads or max(1, cpu_count() // max(1, cpu_workers))
-        self.max_retries = max_retries
-        self.timeout_s = timeout_s
         self._context = mp.get_context("spawn")
-        self._queue: deque[tuple[int, dict]] = deque()
-        self._done: list[tuple[int, EvalResult]] = []
-        self._crashes: dict[int, int] = {}  # ticket -> crashes while evaluating it
-        self._tickets: set[int] = set()
-        self._closed = False
         self._workers = [self._start(d) for d in self.devices]
 
     # ------------------------------------------------------------------ pool interface
     def submit(self, ticket: int, arch: ArchGraph) -> None:
-        if self._closed:
-            raise GraphnasError("process pool: submit after close")
-        if ticket in self._tickets:
-            raise ValueError(f"ticket {ticket} is already pending")
-        self._tickets.add(ticket)
-        self._queue.append((ticket, arch.to_dict()))
+        self.book.submit(ticket, arch)
         self._dispatch()
 
     def collect(self, block: bool = True) -> list[tuple[int, EvalResult]]:
@@ -159,17 +122,13 @@ class ProcessPool:
         while True:
             self._poll(timeout)
             self._dispatch()
-            if self._done or not block or not self.pending():
+            if self.book.has_results() or not block or not self.pending():
                 break
             timeout = None  # wait for a message or a worker's exit
-        done, self._done = self._done, []
-        for ticket, _ in done:
-            self._tickets.discard(ticket)
-            self._crashes.pop(ticket, None)  # callers reuse tickets: count crashes per task
-        return done
+        return self.book.collect()
 
     def pending(self) -> int:
-        return len(self._tickets)
+        return self.book.pending()
 
     def wait_ready(self) -> None:
         """Block until every worker has built its evaluator (the pool's start-up is over)."""
@@ -177,9 +136,9 @@ class ProcessPool:
             self._poll(timeout=None)
 
     def close(self) -> None:
-        if self._closed:
+        if self.book.closed:
             return
-        self._closed = True
+        self.book.close()
         for worker in self._workers:
             if worker.task is not None:  # busy: its work is abandoned, do not wait for it
                 worker.process.terminate()
@@ -188,11 +147,9 @@ class ProcessPool:
         for worker in self._workers:
             worker.process.join(timeout=5)
             if worker.process.is_alive():
-                worker.process.terminate()
+                worker.process.kill()
                 worker.process.join(timeout=5)
             worker.conn.close()
-        self._queue.clear()
-        self._tickets.clear()
 
     def __enter__(self) -> ProcessPool:
         return self
@@ -215,18 +172,23 @@ class ProcessPool:
 
     def _dispatch(self) -> None:
         for worker in self._workers:
-            if worker.task is None and self._queue:
-                ticket, arch_dict = self._queue.popleft()
-                worker.task = (ticket, self._crashes.get(ticket, 0), arch_dict)
-                worker.started = time.monotonic() if worker.ready else None
-                # If the worker died, the send fails and _poll retries the task elsewhere.
-                with contextlib.suppress(OSError, ValueError):
-                    worker.conn.send(worker.task)
+            if worker.task is not None:
+                continue
+            task = self.book.next_task()
+            if task is None:
+                return
+            worker.task = task
+            if worker.ready:
+                self.book.start(task)
+            # If the worker died, the send fails and _poll retries the task elsewhere.
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send((task.ticket, task.attempt, task.arch))
 
     def _poll(self, timeout: float | None) -> None:
         """Receive finished results and replace dead workers, waiting up to `timeout` seconds."""
         waitables = [w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
-        until_deadline = self._until_next_deadline()
+        running = [w.task for w in self._workers if w.task is not None]
+        until_deadline = self.book.until_deadline(running)
         if until_deadline is not None:
             timeout = until_deadline if timeout is None else min(timeout, until_deadline)
         wait(waitables, timeout)
@@ -243,36 +205,11 @@ class ProcessPool:
                         "`if __name__ == '__main__':`"
                     )
                 self._workers[index] = self._replace(worker)
-            elif self._past_deadline(worker):
-                self._workers[index] = self._time_out(worker)
-
-    def _until_next_deadline(self) -> float | None:
-        """Seconds until the earliest running task's deadline (None: no deadline pending)."""
-        if self.timeout_s is None:
-            return None
-        starts = [w.started for w in self._workers if w.task is not None and w.started is not None]
-        if not starts:
-            return None
-        return max(0.0, min(starts) + self.timeout_s - time.monotonic())
-
-    def _past_deadline(self, worker: _Worker) -> bool:
-        return (
-            self.timeout_s is not None
-            and worker.task is not None
-            and worker.started is not None
-            and time.monotonic() - worker.started >= self.timeout_s
-        )
-
-    def _time_out(self, worker: _Worker) -> _Worker:
-        """Kill a worker past its deadline; its task fails (not retried); start a new worker."""
-        assert worker.task is not None and self.timeout_s is not None
-        ticket = worker.task[0]
-        worker.task = None
-        worker.process.kill()
-        self._done.append(
-            (ticket, EvalResult.failure(timeout_reason(self.timeout_s), cost_s=self.timeout_s))
-        )
-        return self._replace(worker)
+            elif worker.task is not None and self.book.overdue(worker.task):
+                self.book.time_out(worker.task)
+                worker.task = None
+                worker.process.kill()
+                self._workers[index] = self._replace(worker)
 
     def _receive(self, worker: _Worker) -> bool:
         """Read every message waiting from `worker`; False when its pipe is closed."""
@@ -282,50 +219,28 @@ class ProcessPool:
                 if kind == "ready":
                     worker.ready = True
                     if worker.task is not None:  # dispatched while the evaluator was built
-                        worker.started = time.monotonic()
+                        self.book.start(worker.task)
                     continue
                 if kind == "error":
                     self.close()
                     raise GraphnasError(
                         f"process pool: a worker could not build the evaluator ({payload})"
                     )
-                if worker.task is not None and tuple(key) == worker.task[:2]:
-                    self._done.append((key[0], EvalResult.from_dict(payload)))
+                if worker.task is not None and tuple(key) == worker.task.key:
+                    self.book.finish(worker.task, EvalResult.from_dict(payload))
                     worker.task = None
         except (EOFError, OSError):
             return False
         return True
 
     def _replace(self, worker: _Worker) -> _Worker:
+        """A new worker on the same device; the dead one's task is retried or failed."""
         worker.process.join(timeout=5)
-        code = worker.process.exitcode
         worker.conn.close()
         if worker.task is not None:
-            ticket, _, arch_dict = worker.task
-            crashes = self._crashes.get(ticket, 0) + 1
-            self._crashes[ticket] = crashes
-            if crashes > self.max_retries:
-                times = "once" if crashes == 1 else f"{crashes} times"
-                reason = f"evaluation worker crashed (exit code {code}) {times}"
-                self._done.append((ticket, EvalResult.failure(reason)))
-            else:
-                self._queue.appendleft((ticket, arch_dict))
+            cause = f"evaluation worker crashed (exit code {worker.process.exitcode})"
+            self.book.crashed(worker.task, cause)
         return self._start(worker.device)
-
-
-def name_and_params(config: Any) -> tuple[str, dict[str, Any]]:
-    if isinstance(config, str):
-        return config, {}
-    if isinstance(config, Mapping):
-        name, params = config.get("name"), config.get("params") or {}
-    else:  # graphnas.config.ComponentConfig or any object with name/params
-        name, params = getattr(config, "name", None), getattr(config, "params", None) or {}
-    if not isinstance(name, str) or not name:
-        raise ConfigError(
-            "pool process: needs the evaluator's registered name and options "
-            "(evaluator_config) to rebuild it in each worker"
-        )
-    return name, dict(params)
 
 
 def _worker_devices(

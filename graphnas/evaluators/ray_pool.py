@@ -1,27 +1,43 @@
-"""A Ray pool: evaluation actors spread over every CPU and GPU of a Ray cluster (graphnas[ray]).
+"""A Ray pool: evaluation actors spread over the CPUs and GPUs of a Ray cluster (graphnas[ray]).
 
-Each actor builds the evaluator once from plain data (registered name, options, space config,
-evaluator seed; see process_pool.EvaluatorRecipe) on the device Ray gives it, then evaluates one
-architecture per call. `gpus_per_worker` may be fractional (0.25 packs four small networks per
-GPU). Results are identical in content to a sequential run with the same seed, as evaluators seed
-every evaluation per architecture. An actor that dies is replaced and its architecture retried
-`max_retries` times. `ray` is imported only when a Ray pool is built.
+`address` picks the cluster: an existing one ("auto", "host:6379", "ray://host:10001"; when unset,
+the RAY_ADDRESS environment variable as Ray reads it), or none, which starts a local instance that
+`close` shuts down again. Ray itself retries an unreachable address for many minutes, so the pool
+first opens a TCP connection to it and then bounds `ray.init` by `connect_timeout_s`: a connection
+problem is one line naming the address and where it came from.
+
+Each actor asks for `num_cpus` CPUs (also its torch thread count), `num_gpus` GPUs (fractional:
+0.25 packs four small networks per GPU; default 1 when `device` is CUDA, else 0) and any custom
+`resources`; it runs one evaluation at a time, so these are the resources of one evaluation. Each
+actor rebuilds the evaluator from the search's `EvaluatorRecipe` (plug-ins imported first: on a
+remote cluster they must be importable there too, e.g. through `init: {runtime_env: ...}`).
+Results are identical in content to a sequential run with the same seed. Crashes, retries and
+`timeout_s` follow `tasks.TaskBook`, as in the process pool: an actor that dies (its process
+killed, out of memory) is replaced and its architecture retried `max_retries` times; an
+evaluation past `timeout_s` has its actor killed and fails. `ray` is imported only here.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import torch
 
-from graphnas.errors import ConfigError, GraphnasError
-from graphnas.evaluators.base import EvalResult
+from graphnas.errors import ConfigError
+from graphnas.evaluators.base import EvalResult, Evaluator, prepare_evaluator
 from graphnas.evaluators.pool import POOLS, evaluate_safely
-from graphnas.evaluators.process_pool import EvaluatorRecipe, name_and_params
+from graphnas.evaluators.recipe import EvaluatorRecipe
+from graphnas.evaluators.tasks import Task, TaskBook
 from graphnas.graph import ArchGraph
-from graphnas.spaces.base import SearchSpace
+
+DEFAULT_CONNECT_TIMEOUT_S = 30.0
 
 
 class EvaluationActor:
@@ -40,26 +56,24 @@ class EvaluationActor:
 
 @POOLS.register("ray")
 class RayPool:
-    """Evaluates on `workers` Ray actors (default: as many as the cluster's resources allow).
+    """Evaluates on `workers` Ray actors (default: as many as the cluster's resources allow);
+    see the module docstring. `init`: extra `ray.init` options (local instance or runtime_env)."""
 
-    `address`: a Ray cluster to join ("auto", "ray://host:10001"); None starts a local instance
-    (with `init` as extra ray.init options) that `close` shuts down again. Each actor asks for
-    `cpus_per_worker` CPUs (also its torch thread count) and `gpus_per_worker` GPUs (default: 1
-    when `device` is CUDA, else 0).
-    """
+    context_fields: ClassVar[tuple[str, ...]] = ("recipe", "evaluator", "device", "timeout_s")
 
     def __init__(
         self,
-        evaluator_config: Any,
-        space: SearchSpace,
+        recipe: EvaluatorRecipe,
+        evaluator: Evaluator | None = None,
         device: torch.device | str = "cpu",
         workers: int | None = None,
         address: str | None = None,
-        cpus_per_worker: float = 1.0,
-        gpus_per_worker: float | None = None,
-        evaluator_seed: int | None = None,
-        evaluator: Any = None,
+        num_cpus: float = 1.0,
+        num_gpus: float | None = None,
+        resources: Mapping[str, float] | None = None,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
         max_retries: int = 1,
+        timeout_s: float | None = None,
         init: Mapping[str, Any] | None = None,
     ) -> None:
         try:
@@ -68,70 +82,51 @@ class RayPool:
             raise ConfigError(
                 "pool 'ray' needs the ray package: pip install 'graphnas[ray]'"
             ) from None
+        if num_gpus is None:
+            num_gpus = 1.0 if torch.device(device).type == "cuda" else 0.0
+        _check_resources(num_cpus, num_gpus, resources, connect_timeout_s)
         self._ray = ray
-        self._closed = False
+        self.recipe = recipe
+        self.book = TaskBook("ray", max_retries, timeout_s)
+        self.num_cpus, self.num_gpus = float(num_cpus), float(num_gpus)
         self._actors: list[Any] = []
-        name, params = name_and_params(evaluator_config)
-        seed = evaluator_seed if evaluator_seed is not None else getattr(evaluator, "seed", 0)
-        self.recipe = EvaluatorRecipe(name, params, space.to_config(), int(seed))
-        if gpus_per_worker is None:
-            gpus_per_worker = 1.0 if torch.device(device).type == "cuda" else 0.0
-        self.cpus_per_worker = cpus_per_worker
-        self.gpus_per_worker = gpus_per_worker
-        self.max_retries = max_retries
-        self._started_ray = not ray.is_initialized()
-        if self._started_ray:
-            ray.init(
-                address=address, ignore_reinit_error=True, log_to_driver=False, **dict(init or {})
-            )
-        count = workers or _capacity(ray.cluster_resources(), cpus_per_worker, gpus_per_worker)
+        prepare_evaluator(evaluator if evaluator is not None else recipe.build(device))
+        self._started_ray = connect(ray, address, connect_timeout_s, dict(init or {}))
+        count = workers or _capacity(ray.cluster_resources(), self.num_cpus, self.num_gpus)
         if count < 1:
             self.close()
             raise ConfigError(
-                f"pool ray: the cluster has no room for a worker with {cpus_per_worker} CPU(s) "
-                f"and {gpus_per_worker} GPU(s)"
+                f"pool ray: the cluster has no room for a worker with {num_cpus} CPU(s) "
+                f"and {num_gpus} GPU(s)"
             )
-        self._actor_class = ray.remote(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker)(
-            EvaluationActor
-        )
+        self._actor_class = ray.remote(
+            num_cpus=self.num_cpus, num_gpus=self.num_gpus, resources=dict(resources or {})
+        )(EvaluationActor)
         self._actors = [self._new_actor() for _ in range(count)]
         self._idle = deque(range(count))
-        self._running: dict[Any, tuple[int, int, dict]] = {}  # ref -> (actor, ticket, arch)
-        self._queue: deque[tuple[int, dict]] = deque()
-        self._done: list[tuple[int, EvalResult]] = []
-        self._crashes: dict[int, int] = {}
-        self._tickets: set[int] = set()
+        self._running: dict[Any, tuple[int, Task]] = {}  # ref -> (actor index, task)
 
     # ------------------------------------------------------------------ pool interface
     def submit(self, ticket: int, arch: ArchGraph) -> None:
-        if self._closed:
-            raise GraphnasError("ray pool: submit after close")
-        if ticket in self._tickets:
-            raise ValueError(f"ticket {ticket} is already pending")
-        self._tickets.add(ticket)
-        self._queue.append((ticket, arch.to_dict()))
+        self.book.submit(ticket, arch)
         self._dispatch()
 
     def collect(self, block: bool = True) -> list[tuple[int, EvalResult]]:
         while True:
             self._harvest(timeout=0)
             self._dispatch()
-            if self._done or not block or not self._running:
+            if self.book.has_results() or not block or not self._running:
                 break
             self._harvest(timeout=None)
-        done, self._done = self._done, []
-        for ticket, _ in done:
-            self._tickets.discard(ticket)
-            self._crashes.pop(ticket, None)  # callers reuse tickets: count crashes per task
-        return done
+        return self.book.collect()
 
     def pending(self) -> int:
-        return len(self._tickets)
+        return self.book.pending()
 
     def close(self) -> None:
-        if self._closed:
+        if self.book.closed:
             return
-        self._closed = True
+        self.book.close()
         for actor in self._actors:
             self._ray.kill(actor)
         if self._started_ray:
@@ -145,49 +140,123 @@ class RayPool:
 
     # ------------------------------------------------------------------ internals
     def _new_actor(self) -> Any:
-        threads = max(1, int(self.cpus_per_worker))
-        return self._actor_class.remote(self.recipe, threads, self.gpus_per_worker > 0)
+        threads = max(1, int(self.num_cpus))
+        return self._actor_class.remote(self.recipe, threads, self.num_gpus > 0)
 
     def _dispatch(self) -> None:
-        while self._idle and self._queue:
+        while self._idle:
+            task = self.book.next_task()
+            if task is None:
+                return
             index = self._idle.popleft()
-            ticket, arch_dict = self._queue.popleft()
-            ref = self._actors[index].evaluate.remote(arch_dict)
-            self._running[ref] = (index, ticket, arch_dict)
+            self._running[self._actors[index].evaluate.remote(task.arch)] = (index, task)
+            self.book.start(task)
 
     def _harvest(self, timeout: float | None) -> None:
-        """Collect finished calls (waiting up to `timeout` seconds for the first one)."""
+        """Collect finished calls (waiting up to `timeout` seconds for the first one, or until
+        the next deadline) and kill the actors of overdue evaluations."""
         if not self._running:
             return
+        deadline = self.book.until_deadline(task for _, task in self._running.values())
+        if deadline is not None:
+            timeout = deadline if timeout is None else min(timeout, deadline)
         refs = list(self._running)
         ready, _ = self._ray.wait(refs, num_returns=1, timeout=timeout)
         if ready:
             more, _ = self._ray.wait(refs, num_returns=len(refs), timeout=0)
             ready = list(dict.fromkeys(ready + more))
         for ref in ready:
-            index, ticket, arch_dict = self._running.pop(ref)
+            index, task = self._running.pop(ref)
             try:
                 payload = self._ray.get(ref)
             except self._ray.exceptions.RayActorError as err:
-                self._actor_died(index, ticket, arch_dict, err)
+                self.book.crashed(task, f"evaluation actor died ({_first_line(err)})")
+                self._replace_actor(index)
                 continue
             except self._ray.exceptions.RayError as err:
                 payload = EvalResult.failure(f"ray: {_first_line(err)}").to_dict()
-            self._done.append((ticket, EvalResult.from_dict(payload)))
+            self.book.finish(task, EvalResult.from_dict(payload))
             self._idle.append(index)
+        for ref, (index, task) in list(self._running.items()):
+            if self.book.overdue(task):
+                del self._running[ref]
+                self.book.time_out(task)
+                self._replace_actor(index)
 
-    def _actor_died(self, index: int, ticket: int, arch_dict: dict, err: Exception) -> None:
-        crashes = self._crashes.get(ticket, 0) + 1
-        self._crashes[ticket] = crashes
-        if crashes > self.max_retries:
-            times = "once" if crashes == 1 else f"{crashes} times"
-            reason = f"evaluation actor died {times} ({_first_line(err)})"
-            self._done.append((ticket, EvalResult.failure(reason)))
-        else:
-            self._queue.appendleft((ticket, arch_dict))
+    def _replace_actor(self, index: int) -> None:
         self._ray.kill(self._actors[index])
         self._actors[index] = self._new_actor()
         self._idle.append(index)
+
+
+def connect(ray: Any, address: str | None, timeout_s: float, init: dict[str, Any]) -> bool:
+    """Join the cluster `address` names (or RAY_ADDRESS), or start a local instance when there is
+    none; True when this call started Ray (the pool shuts it down). Connection problems are one
+    ConfigError line, raised within about `timeout_s` seconds."""
+    if ray.is_initialized():
+        return False
+    init = {"log_to_driver": False, "logging_level": logging.ERROR, **init}  # quiet unless asked
+    source = "pool ray address"
+    env = os.environ.get("RAY_ADDRESS")
+    if env and address in (None, "auto"):  # what ray.init itself would use
+        address, source = env, "RAY_ADDRESS"
+    if address in (None, "local"):
+        ray.init(ignore_reinit_error=True, **init)
+        return True
+    assert address is not None
+    where = f"{source} {address!r}"
+    if address != "auto":
+        _probe(address, where, timeout_s)
+    outcome: dict[str, BaseException | None] = {}
+
+    def join() -> None:
+        try:
+            ray.init(address=address, **init)
+            outcome["error"] = None
+        except BaseException as err:  # reported by the caller as one line
+            outcome["error"] = err
+
+    thread = threading.Thread(target=join, name="graphnas-ray-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if "error" not in outcome:
+        raise ConfigError(f"{where}: no Ray cluster answered within {timeout_s:g} s")
+    error = outcome["error"]
+    if error is not None:
+        raise ConfigError(f"{where}: cannot connect to Ray ({_first_line(error)})")
+    return False
+
+
+def _probe(address: str, where: str, timeout_s: float) -> None:
+    """Open (and close) a TCP connection to the address's host and port."""
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parsed.hostname, parsed.port
+    except ValueError as err:
+        raise ConfigError(f"{where}: not a host:port address ({err})") from None
+    if not host or port is None:
+        raise ConfigError(f"{where}: expected host:port, ray://host:port or auto")
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as err:
+        reason = "timed out" if isinstance(err, TimeoutError) else (err.strerror or str(err))
+        raise ConfigError(
+            f"{where}: cannot reach {host}:{port} ({reason}; connect_timeout_s={timeout_s:g})"
+        ) from None
+
+
+def _check_resources(
+    num_cpus: float, num_gpus: float, resources: Mapping[str, float] | None, timeout_s: float
+) -> None:
+    if not num_cpus >= 0 or not num_gpus >= 0:
+        raise ConfigError(f"pool ray: num_cpus, num_gpus must be >= 0, got {num_cpus}, {num_gpus}")
+    if num_gpus > 1 and num_gpus != int(num_gpus):
+        raise ConfigError(f"pool ray: num_gpus above 1 must be whole, got {num_gpus}")
+    for name, amount in dict(resources or {}).items():
+        if not isinstance(amount, (int, float)) or not amount >= 0:
+            raise ConfigError(f"pool ray: resources.{name} must be a number >= 0, got {amount!r}")
+    if not timeout_s > 0:
+        raise ConfigError(f"pool ray: connect_timeout_s must be > 0, got {timeout_s}")
 
 
 def _capacity(resources: Mapping[str, float], cpus: float, gpus: float) -> int:
