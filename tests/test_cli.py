@@ -43,7 +43,20 @@ def test_info_describes_a_space(capsys) -> None:
     status, stdout, _ = run_cli(capsys, "info", "nb201")
     assert status == 0
     assert "15,625 architectures" in stdout and "nor_conv_3x3" in stdout
-    assert "example:     |" in stdout
+    lines = stdout.splitlines()
+    example = next(i for i, line in enumerate(lines) if line.startswith("example:"))
+    assert lines[example + 1].startswith("|") and lines[example + 1].count("~") == 6
+
+
+def test_info_wraps_every_line_and_abridges_a_long_example(capsys) -> None:
+    status, stdout, _ = run_cli(capsys, "info", "randwire_small")
+    assert status == 0 and max(len(line) for line in stdout.splitlines()) <= 100
+    assert "96 nodes" in stdout and "characters; --full)" in stdout
+    status, full, _ = run_cli(capsys, "info", "randwire_small", "--full")
+    lines = full.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("example:")) + 1
+    code = " ".join(line for line in lines[start:] if not line.startswith("shipped:"))
+    assert json.loads(code)["space"] == "randwire_small"  # wrapped only at spaces
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@
 function decorated `@app.command()` (from `graphnas.cli.app`) and import it below.
 """
 
-from graphnas.cli import compare, data, export, info, sample, search, train
+from graphnas.cli import compare, data, export, info, listing, sample, search, train
 from graphnas.cli.app import USER_ERROR_STATUS, app, echo, main, user_error_line
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "echo",
     "export",
     "info",
+    "listing",
     "main",
     "sample",
     "search",

@@ -7,7 +7,11 @@ this package and register themselves on `app`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,8 +49,19 @@ def _root(
             "--version", callback=_version_callback, is_eager=True, help="Print the version."
         ),
     ] = False,
+    imports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--import",
+            metavar="MODULE",
+            help="Import a plug-in module first (repeatable; module or module:function).",
+        ),
+    ] = None,
 ) -> None:
     """Graph-generative neural architecture search."""
+    from graphnas.plugins import load_plugins
+
+    load_plugins(imports or [])  # before any command resolves a component
 
 
 def user_error_line(exc: BaseException) -> str | None:
@@ -57,9 +72,30 @@ def user_error_line(exc: BaseException) -> str | None:
     format_message = getattr(exc, "format_message", None)
     if callable(format_message):  # click/typer usage errors (typer may vendor its own click)
         return " ".join(str(format_message()).split())
-    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
-        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    if isinstance(exc, OSError):  # a full disk, a read-only or vanished folder, a bad path, ...
+        return os_error_line(exc)
     return None
+
+
+def os_error_line(exc: OSError) -> str:
+    """`PATH: problem (ENAME)` for an OSError, one line; the path is omitted where unknown."""
+    problem = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in errno.errorcode:
+        problem = f"{problem} ({errno.errorcode[exc.errno]})"
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p not in (None, "")]
+    line = f"{' -> '.join(paths)}: {problem}" if paths else problem
+    return " ".join(line.split())
+
+
+@contextlib.contextmanager
+def naming_path(path: str | Path) -> Iterator[None]:
+    """Give an OSError raised inside (a write that ran out of space, ...) the path it concerns."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from graphnas.cli.app import app, echo
+from graphnas.cli.app import app, echo, naming_path
 from graphnas.cli.options import Seed
 
 
@@ -34,10 +34,12 @@ def sample(
 
     source = open_source(target, str(resolve_device(device)))
     archs = draw(source, n, seed, temperature)
-    write_jsonl(archs, out)
+    with naming_path(out):
+        write_jsonl(archs, out)
     summary = report(source, archs, seed)
     report_path = out.with_suffix(".report.json")
-    report_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    with naming_path(report_path):
+        report_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     for line in format_report(summary):
         echo(line)
     echo(f"wrote {out} and {report_path}")
