@@ -15,8 +15,8 @@ from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.nb201_table import NB201TableEvaluator
 from graphnas.evaluators.pool import SerialPool
-from graphnas.resume import decode_state, encode_state
 from graphnas.search import SearchLoop
+from graphnas.search.checkpoint import decode_state, encode_state
 from graphnas.spaces import load_space
 from graphnas.strategies import STRATEGIES
 from graphnas.strategies.graphpnas import GraphPNASStrategy
@@ -24,7 +24,7 @@ from graphnas.strategies.prior import PriorSearch
 from graphnas.strategies.reinforce_lstm import ReinforceLSTMStrategy
 
 NB201 = load_space("nb201")
-FAST = {"steps": 2, "pool": 16, "warmup": 6}
+FAST = {"pool": 16, "warmup": 6}
 
 
 class CountingReward:
@@ -65,7 +65,9 @@ def test_never_proposes_a_known_network(cls) -> None:
 
 
 def test_warmup_draws_from_the_prior_before_any_update() -> None:
-    strategy = GraphPNASStrategy(NB201, seed=1, warmup=8, steps=1, pool=8)
+    strategy = GraphPNASStrategy(
+        NB201, seed=1, warmup=8, pool=8, update={"name": "elite", "steps": 1}
+    )
     before = {k: v.clone() for k, v in strategy.model.state_dict().items()}
     evaluator = NB201TableEvaluator(NB201)
     for _ in range(7):
@@ -82,8 +84,9 @@ def test_warmup_draws_from_the_prior_before_any_update() -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        {"update": "elite", "steps": 4, "top_k": 5},
-        {"update": "reinforce", "steps": 2, "entropy_weight": 0.0, "replay_weight": 1.0},
+        {"update": {"name": "elite", "steps": 4, "top_k": 5}},
+        {"update": {"name": "reinforce", "steps": 2, "entropy_weight": 0.0, "replay_weight": 1.0}},
+        {"update": "tempered"},
     ],
 )
 def test_generator_learns_the_rewarded_op(params) -> None:
@@ -101,7 +104,7 @@ def test_reinforce_baseline_is_in_the_units_of_the_reward() -> None:
     evaluator = NB201TableEvaluator(NB201)
     for reward, low, high in (("cdf", 0.0, 1.0), ("raw", 50.0, 95.0)):
         strategy = GraphPNASStrategy(
-            NB201, seed=3, update="reinforce", reward=reward, warmup=4, steps=1, pool=8
+            NB201, seed=3, update={"name": "reinforce", "reward": reward}, warmup=4, pool=8
         )
         search(NB201, strategy, evaluator, queries=10)
         assert low <= strategy.rule.baseline <= high
@@ -109,7 +112,7 @@ def test_reinforce_baseline_is_in_the_units_of_the_reward() -> None:
 
 def test_nb101_prior_draws_are_learned_in_their_pruned_form() -> None:
     space = load_space("nb101")
-    strategy = GraphPNASStrategy(space, seed=0, warmup=10, steps=1, pool=16)
+    strategy = GraphPNASStrategy(space, seed=0, warmup=10, pool=16)
     summary = search(space, strategy, CountingReward("conv3x3-bn-relu"), queries=20)
     assert summary["queries"] == 20 and summary["duplicates"] == 0
     forms = [strategy.trainable(e) for e in strategy.history.entries]
@@ -125,22 +128,21 @@ def test_randwire_search_runs_and_state_survives_a_checkpoint() -> None:
         def evaluate(self, archs):
             return [EvalResult(float(a.num_edges)) for a in archs]
 
-    strategy = GraphPNASStrategy(space, seed=0, warmup=4, steps=1, pool=8)
+    strategy = GraphPNASStrategy(space, seed=0, warmup=4, pool=8)
     search(space, strategy, EdgeCount(), queries=8)
     buffer = io.BytesIO()
     torch.save(encode_state(strategy.state_dict()), buffer)
     buffer.seek(0)
     state = decode_state(torch.load(buffer, weights_only=True))
-    clone = GraphPNASStrategy(space, seed=9, warmup=4, steps=1, pool=8)
+    clone = GraphPNASStrategy(space, seed=9, warmup=4, pool=8)
     clone.load_state_dict(state)
     ask = [space.encode(a) for a in strategy.ask(3)]
     assert [space.encode(a) for a in clone.ask(3)] == ask
 
 
 def test_elite_with_reinit_refits_a_fresh_generator_when_the_elite_changes() -> None:
-    strategy = GraphPNASStrategy(
-        NB201, seed=0, warmup=3, steps=2, idle_steps=0, top_k=2, pool=8, reinit=True
-    )
+    rule = {"name": "elite", "steps": 2, "idle_steps": 0, "top_k": 2, "reinit": True}
+    strategy = GraphPNASStrategy(NB201, seed=0, warmup=3, pool=8, update=rule)
     evaluator = NB201TableEvaluator(NB201)
     refits, elite_changes = [], []
     for query in range(14):
@@ -157,12 +159,14 @@ def test_elite_with_reinit_refits_a_fresh_generator_when_the_elite_changes() -> 
 def test_bad_options_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="update"):
         GraphPNASStrategy(NB201, update="ppo")
-    with pytest.raises(ConfigError, match="baseline_decay"):
-        GraphPNASStrategy(NB201, update="elite", baseline_decay=0.5)
+    with pytest.raises(ConfigError, match="update rule 'elite' takes no option baseline_decay"):
+        GraphPNASStrategy(NB201, update={"name": "elite", "baseline_decay": 0.5})
+    with pytest.raises(ConfigError, match="needs a rule name"):
+        GraphPNASStrategy(NB201, update={"top_k": 3})
     with pytest.raises(ConfigError, match="propose"):
         GraphPNASStrategy(NB201, propose="best")
     with pytest.raises(ConfigError, match="reward"):
-        GraphPNASStrategy(NB201, reward="log")
+        GraphPNASStrategy(NB201, update={"name": "reinforce", "reward": "log"})
     with pytest.raises(ConfigError, match="generator options"):
         GraphPNASStrategy(NB201, generator={"width": 3})
 

@@ -14,13 +14,14 @@ from graphnas.spaces.base import SearchSpace
 class PriorSampler:
     """`space.sample_prior` behind `sample(n, generator)`.
 
-    The prior's probabilities are known only where it is uniform over a finite enumerable space
-    (NB201: every cell has probability 1/15,625); elsewhere `log_prob` and `entropy` are NaN.
+    The prior's probabilities are known only where the space declares it uniform
+    (`space.uniform_prior`: every encoding has probability 1/size()); elsewhere `log_prob` and
+    `entropy` are NaN.
     """
 
     def __init__(self, space: SearchSpace) -> None:
         self.space = space
-        self._uniform_log_prob = -math.log(space.size()) if space.kind == "nb201" else math.nan
+        self._uniform_log_prob = -math.log(space.size()) if space.uniform_prior else math.nan
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> SampleBatch:
         """n prior draws; the numpy stream is seeded from `generator` (or fresh entropy)."""

@@ -8,7 +8,7 @@
   order, or most likely first with `propose: likely`), so no budget is spent on a known network
   and proposals follow the generator conditioned on novelty; when a pool holds nothing new a
   4x larger one is drawn (`rounds` sizes), then hotter ones, and a prior draw is the last resort;
-- every told batch updates the generator by the chosen rule (`update_rules.py`), once the warm-up
+- every told batch updates the generator by the chosen rule (`update_rules/`), once the warm-up
   results are in; the generator and its optimizer persist across updates.
 Architectures the generator cannot produce (e.g. an NB101 prior draw with dangling nodes) are
 trained on in their pruned form when that is in its support, and skipped otherwise.
@@ -30,13 +30,13 @@ from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.base import Strategy
 from graphnas.strategies.history import Entry, History
-from graphnas.strategies.update_rules import Elite, build_update_rule
+from graphnas.strategies.surrogate import GaussianProcess, decision_features, expected_improvement
+from graphnas.strategies.update_rules import build_update_rule
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
 
-PROPOSE_MODES = ("sample", "likely")
-LOOP_DEFAULTS = {"warmup": 10, "lr": 5e-3, "pool": 64, "propose": "sample", "rounds": 3}
+PROPOSE_MODES = ("sample", "likely", "surrogate")
 PRIOR_TRIES = 1000
 GROW = 4
 HOT_ROUNDS = 3
@@ -44,14 +44,16 @@ HOTTER = 1.5
 
 
 class GeneratorStrategy(Strategy):
-    """Ask/tell search driven by a trainable generator; see the module docstring."""
+    """Ask/tell search driven by a trainable generator; see the module docstring.
+
+    Loop options: `warmup` prior draws, Adam `lr`, `pool` samples per draw, `propose` mode,
+    `rounds` growing pools; `generator` options go to the generator class, `update` names the
+    rule (`"elite"`) or gives it with its options (`{name: elite, top_k: 5}`), see
+    `graphnas.strategies.update_rules`.
+    """
 
     generator_kind: ClassVar[str]
     default_update: ClassVar[str]
-    # Defaults of the loop options and, per update rule, of the rule's options (a subclass sets
-    # those that suit its generator); anything given explicitly wins.
-    loop_defaults: ClassVar[dict[str, Any]] = {}
-    rule_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(
         self,
@@ -59,55 +61,19 @@ class GeneratorStrategy(Strategy):
         seed: int = 0,
         device: torch.device | str | None = None,
         *,
-        update: str | None = None,
-        warmup: int | None = None,
-        lr: float | None = None,
-        pool: int | None = None,
-        propose: str | None = None,
-        rounds: int | None = None,
+        update: str | dict[str, Any] | None = None,
+        warmup: int = 20,
+        lr: float = 0.02,
+        pool: int = 64,
+        propose: str = "sample",
+        rounds: int = 3,
         generator: dict[str, Any] | None = None,
-        reward: str | None = None,
-        top_k: int | None = None,
-        steps: int | None = None,
-        baseline_decay: float | None = None,
-        entropy_weight: float | None = None,
-        replay_weight: float | None = None,
-        reinit: bool | None = None,
-        idle_steps: int | None = None,
     ) -> None:
-        update = update or self.default_update
-        loop = {**LOOP_DEFAULTS, **self.loop_defaults}
-        given = {"warmup": warmup, "lr": lr, "pool": pool, "propose": propose, "rounds": rounds}
-        loop.update({key: value for key, value in given.items() if value is not None})
-        warmup, lr, pool, propose, rounds = (
-            int(loop["warmup"]),
-            float(loop["lr"]),
-            int(loop["pool"]),
-            str(loop["propose"]),
-            int(loop["rounds"]),
-        )
         if propose not in PROPOSE_MODES:
             raise ConfigError(f"propose: {propose!r} is not one of {', '.join(PROPOSE_MODES)}")
         if warmup < 0 or pool < 1 or rounds < 1 or not lr > 0:
             raise ConfigError("warmup must be >= 0, pool and rounds >= 1, lr > 0")
-        rule_options = dict(self.rule_defaults.get(update, {}))
-        rule_options.update(
-            {
-                key: value
-                for key, value in {
-                    "reward": reward,
-                    "top_k": top_k,
-                    "steps": steps,
-                    "baseline_decay": baseline_decay,
-                    "entropy_weight": entropy_weight,
-                    "replay_weight": replay_weight,
-                    "reinit": reinit,
-                    "idle_steps": idle_steps,
-                }.items()
-                if value is not None
-            }
-        )
-        self.rule = build_update_rule(update, rule_options)
+        self.rule = build_update_rule(self.default_update if update is None else update)
         self.space = space
         self.seed = int(seed)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
@@ -123,6 +89,8 @@ class GeneratorStrategy(Strategy):
         self.history = History(space)
         self.support: dict[str, dict[str, Any] | None] = {}
         self.updates = 0
+        self.last_metrics: dict[str, float] = {}
+        self._features: dict[str, torch.Tensor] = {}  # surrogate inputs by hash (derived data)
         self.model, self.optimizer = self._fresh_model(self.seed)
 
     # ------------------------------------------------------------------ model
@@ -166,8 +134,9 @@ class GeneratorStrategy(Strategy):
 
     def _novel_samples(self, n: int) -> list[ArchGraph]:
         """n generator samples of networks not known yet: draws from p(G | G unseen) by growing
-        pools at the generator's temperature, then hotter pools, then the prior."""
-        picked: list[ArchGraph] = []
+        pools at the generator's temperature, then hotter pools, then the prior; with
+        `propose: surrogate` the novel graphs of the pool are ranked by expected improvement."""
+        candidates: list[tuple[ArchGraph, str]] = []
         digests: dict[ArchGraph, str] = {}  # a pool repeats graphs: hash each once
         for size, temperature in self._pool_schedule(n):
             batch = self.model.sample(size, self.torch_rng, temperature)
@@ -176,13 +145,40 @@ class GeneratorStrategy(Strategy):
                 order = sorted(order, key=lambda i: -float(batch.log_prob[i]))
             for i in order:
                 arch = batch.archs[i]
-                if arch not in digests:
-                    digests[arch] = self.history.hash(arch)
+                if arch in digests:
+                    continue
+                digests[arch] = self.history.hash(arch)
                 if not self.history.known(digests[arch]):
-                    picked.append(self._remember(arch, digests[arch]))
-                    if len(picked) == n:
-                        return picked
+                    candidates.append((arch, digests[arch]))
+                    if len(candidates) == n and self.propose != "surrogate":
+                        break
+            if len(candidates) >= n:
+                break
+        if self.propose == "surrogate":
+            candidates = self._by_expected_improvement(candidates)
+        picked = [self._remember(arch, digest) for arch, digest in candidates[:n]]
         return picked + [self._novel_prior() for _ in range(n - len(picked))]
+
+    def _by_expected_improvement(
+        self, candidates: list[tuple[ArchGraph, str]]
+    ) -> list[tuple[ArchGraph, str]]:
+        """`candidates` best first by the expected improvement of a GP fitted on the history
+        (in sampling order while fewer than two evaluated graphs can be encoded)."""
+        known = [(self.trainable(e), e) for e in self.history.entries if e.ok]
+        known = [(arch, e) for arch, e in known if arch is not None]
+        if len(known) < 2 or len(candidates) < 2:
+            return candidates
+        structure = self.model.structure
+        for arch, entry in known:
+            if entry.hash not in self._features:
+                self._features[entry.hash] = decision_features(structure, [arch])[0]
+        x = torch.stack([self._features[e.hash] for _, e in known])
+        y = torch.tensor([e.reward for _, e in known], dtype=torch.float64)
+        process = GaussianProcess().fit(x, y)
+        mean, std = process.predict(decision_features(structure, [a for a, _ in candidates]))
+        gain = expected_improvement(mean, std, float(y.max()))
+        order = sorted(range(len(candidates)), key=lambda i: -float(gain[i]))
+        return [candidates[i] for i in order]
 
     def _pool_schedule(self, n: int) -> list[tuple[int, float]]:
         """(pool size, temperature) of each attempt: `rounds` pools growing GROW-fold at the
@@ -195,16 +191,22 @@ class GeneratorStrategy(Strategy):
     # ------------------------------------------------------------------ tell
     def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
         new = self.history.record(archs, results)
+        self.last_metrics = {}
         if not new:
             return
         self._find_support(new)
         if len(self.history) < self.warmup:
             return
-        refit = isinstance(self.rule, Elite) and self.rule.reinit
-        if refit and self.rule.elite_changed(self.history, self.trainable):
+        fresh = self.rule.wants_fresh_generator(self.history, self.trainable)
+        if fresh:
             self.model, self.optimizer = self._fresh_model(self.seed + 1 + self.updates)
-        self.rule.update(self.model, self.optimizer, self.history, new, self.trainable)
+        metrics = self.rule.update(self.model, self.optimizer, self.history, new, self.trainable)
+        self.last_metrics = {**metrics, "fresh_generator": float(fresh)}
         self.updates += 1
+
+    def metrics(self) -> dict[str, float]:
+        """The update rule's numbers of the last update (loss, entropy, ...)."""
+        return dict(self.last_metrics)
 
     def _find_support(self, entries: Sequence[Entry]) -> None:
         """For each new entry: the form the generator trains on (itself, or pruned), or None."""

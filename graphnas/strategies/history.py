@@ -78,9 +78,6 @@ class History:
         ok = [e for e in self.entries if e.ok]
         return sorted(ok, key=lambda e: -e.reward)[:k]
 
-    def ok_count(self) -> int:
-        return len(self._sorted_rewards)
-
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
         return {

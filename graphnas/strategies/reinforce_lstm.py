@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from graphnas.strategies.generator_strategy import GeneratorStrategy
 from graphnas.strategies.registry import STRATEGIES
 
@@ -11,12 +9,9 @@ from graphnas.strategies.registry import STRATEGIES
 @STRATEGIES.register("reinforce_lstm")
 class ReinforceLSTMStrategy(GeneratorStrategy):
     """ENAS controller (`graphnas.generators.lstm`) with REINFORCE, an EMA baseline and an
-    entropy bonus (Pham et al. 2018); same warm-up, novelty rule and budget as `graphpnas`.
-    Generator options: `generator: {hidden, temperature, tanh_constant, logit_temperature}`."""
+    entropy bonus (Pham et al. 2018; `reinforce`'s defaults); same warm-up, novelty rule and
+    budget as `graphpnas`. Generator options: `generator: {hidden, temperature, tanh_constant,
+    logit_temperature}`."""
 
     generator_kind = "lstm"
     default_update = "reinforce"
-    loop_defaults: ClassVar[dict[str, Any]] = {"warmup": 20, "lr": 0.02, "pool": 64}
-    rule_defaults: ClassVar[dict[str, dict[str, Any]]] = {
-        "reinforce": {"reward": "cdf", "entropy_weight": 0.01, "baseline_decay": 0.9, "steps": 1}
-    }

@@ -1,0 +1,126 @@
+"""The update-rule contract: how a learned generator is trained from what the search has told it.
+
+A rule is registered in `UPDATE_RULES` under its config name with a frozen `config` dataclass that
+holds its options and their defaults (the only level of defaults). `GeneratorStrategy` calls, after
+every told batch with new results, `wants_fresh_generator` (True: the strategy replaces its
+generator by a freshly initialised one first) and then `update`, which returns the numbers the
+strategy reports through `Strategy.metrics()` (loss, entropy, ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+
+from graphnas.errors import ConfigError
+from graphnas.graph import ArchGraph
+from graphnas.registry import Registry, check_option_types
+from graphnas.strategies.history import Entry, History
+
+if TYPE_CHECKING:
+    from graphnas.generators.base import AutoregressiveGenerator
+
+REWARDS = ("raw", "cdf")
+Trainable = Callable[[Entry], ArchGraph | None]
+
+UPDATE_RULES: Registry = Registry("update rule")
+
+
+def check_reward(reward: str) -> None:
+    if reward not in REWARDS:
+        raise ConfigError(f"reward: {reward!r} is not one of {', '.join(REWARDS)}")
+
+
+def check_at_least(owner: str, minimum: float, **values: float) -> None:
+    """ConfigError naming the first option below `minimum`."""
+    for name, value in values.items():
+        if value < minimum:
+            raise ConfigError(f"update rule {owner!r}: {name} must be >= {minimum}, got {value}")
+
+
+class UpdateRule:
+    """Base of the update rules: no fresh generators, no state; subclasses set `name`, `config`
+    and `update`."""
+
+    name: ClassVar[str]
+    config: ClassVar[type]
+
+    def __init__(self, options: Any) -> None:
+        self.options = options
+
+    def wants_fresh_generator(self, history: History, trainable: Trainable) -> bool:
+        """Whether the strategy should re-initialise its generator before this update."""
+        return False
+
+    def update(
+        self,
+        model: AutoregressiveGenerator,
+        optimizer: torch.optim.Optimizer,
+        history: History,
+        new: Sequence[Entry],
+        trainable: Trainable,
+    ) -> dict[str, float]:
+        """Train `model` after `new` entries were recorded in `history`; returns metrics."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
+
+
+def gradient_step(
+    model: AutoregressiveGenerator,
+    optimizer: torch.optim.Optimizer,
+    loss: torch.Tensor,
+    grad_clip: float | None,
+) -> None:
+    """One optimizer step on `loss` (a scalar), the gradient norm clipped to `grad_clip`."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+
+
+def trainable_pairs(
+    entries: Sequence[Entry], trainable: Trainable
+) -> list[tuple[ArchGraph, Entry]]:
+    """(form the generator learns from, entry) of the successful entries it can learn from."""
+    pairs = [(trainable(e), e) for e in entries if e.ok]
+    return [(arch, e) for arch, e in pairs if arch is not None]
+
+
+def build_update_rule(spec: str | Mapping[str, Any]) -> UpdateRule:
+    """A rule from its name (`"elite"`) or a mapping `{name: elite, top_k: 5, ...}`.
+
+    Unknown names, options the rule does not take and values of the wrong type are one-line
+    ConfigErrors naming the rule."""
+    if isinstance(spec, str):
+        name, options = spec, {}
+    elif isinstance(spec, Mapping):
+        options = dict(spec)
+        name = options.pop("name", None)
+        if not isinstance(name, str):
+            raise ConfigError(
+                f"update: a mapping needs a rule name (name: one of "
+                f"{', '.join(UPDATE_RULES.names())}), got {spec!r}"
+            )
+    else:
+        raise ConfigError(f"update: expected a rule name or a mapping, got {spec!r}")
+    if name not in UPDATE_RULES:
+        raise ConfigError(f"update: {name!r} is not one of {', '.join(UPDATE_RULES.names())}")
+    cls = UPDATE_RULES.get(name)
+    fields = [f.name for f in dataclasses.fields(cls.config)]
+    unknown = sorted(set(options) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"update rule {cls.name!r} takes no option {', '.join(unknown)}; "
+            f"its options: {', '.join(fields)}"
+        )
+    check_option_types(f"update rule {cls.name!r}", cls.config, options)
+    return cls(cls.config(**options))
