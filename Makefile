@@ -9,10 +9,16 @@ BIN := $(VENV)/bin
 
 venv: $(STAMP)
 
+# One line per step; pip's own output goes to $(VENV)/pip.log (its tail is shown if it fails).
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,ray]'
-	touch $(STAMP)
+	@if test -x $(BIN)/python; then echo "set-up: reusing $(VENV)"; \
+	else echo "set-up: creating $(VENV) with $(PYTHON)" && $(PYTHON) -m venv $(VENV); fi
+	@echo "set-up: installing graphnas and its pinned dependencies (CPU torch; minutes the first time)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		-e '.[dev,ray]' > $(VENV)/pip.log 2>&1 || { tail -n 20 $(VENV)/pip.log; \
+		echo "set-up: pip failed; its full log is $(VENV)/pip.log"; exit 1; }
+	@touch $(STAMP)
+	@echo "set-up: done; run commands as $(BIN)/graphnas, or first: source $(BIN)/activate"
 
 # A GraphPNAS search on the NAS-Bench-201 table shipped inside the package.
 demo: $(STAMP)
