@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from graphnas.errors import ConfigError
-from graphnas.evaluators.base import EvalResult
+from graphnas.evaluators.base import EvalResult, NamedRewardMixin
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
@@ -98,8 +98,16 @@ def canonical_dataset(name: str) -> str:
 
 
 @EVALUATORS.register("nb201_table")
-class NB201TableEvaluator:
-    """Looks cells up in the NAS-Bench-201 table. Reward: validation accuracy (%) on `dataset`."""
+class NB201TableEvaluator(NamedRewardMixin):
+    """Looks cells up in the NAS-Bench-201 table. Reward: validation accuracy (%) on `dataset`.
+
+    `optimum(metric)`: the table's best cell by the reward (metric None or "val_accuracy") or by
+    a metric of its results (`test_accuracy`, `test_cifar10`, ..., `params`); compare reports
+    `test_accuracy` by default.
+    """
+
+    reward_name = "val_accuracy"
+    report_metric = "test_accuracy"
 
     def __init__(
         self,
@@ -156,6 +164,33 @@ class NB201TableEvaluator:
         }
         cost = self.seconds_per_query + self.seconds_per_mparam * params / 1e6
         return EvalResult(_pct(columns[f"val_{self.dataset}"][row]), metrics, cost_s=cost)
+
+    def metric_column(self, metric: str | None) -> np.ndarray:
+        """[15625] values of the reward (None) or of one of the results' metrics, per row."""
+        columns = self.table.columns
+        if metric in (None, self.reward_name):
+            return columns[f"val_{self.dataset}"]
+        if metric == "test_accuracy":
+            return columns[f"test_{self.dataset}"]
+        if metric in ("test_cifar10", "test_cifar100", "test_imagenet16"):
+            return columns[metric]
+        if metric == "params":
+            return self.table.params_cifar10 + EXTRA_CLASSIFIER_PARAMS[self.dataset]
+        valid = f"{self.reward_name}, test_accuracy, test_cifar10, test_cifar100, "
+        raise ConfigError(f"nb201_table: no metric {metric!r} to rank by; expected {valid}params")
+
+    def optimum(self, metric: str | None = None) -> dict[str, Any]:
+        """The best cell of the table by `metric` (None: the reward); the first row wins ties
+        (isomorphic cells share their values and their canonical hash)."""
+        row = int(np.argmax(self.metric_column(metric)))
+        arch = self.space.decode(self.table.arch_str(row))
+        result = self.result(row)
+        return {
+            "code": self.space.encode(arch),
+            "hash": self.space.canonical_hash(arch),
+            "reward": result.reward,
+            "metrics": result.metrics,
+        }
 
 
 def _pct(value: np.floating) -> float:
