@@ -171,16 +171,12 @@ def search_config(tmp_path: Path, out: Path, queries: int) -> object:
 
 
 def comparable_ledger(run: Path) -> list[dict]:
-    timing = {"elapsed_s", "digest", "cost_s", "train_share_s", "score_s", "wall_s"}
+    """Ledger lines without timings (measured costs differ from run to run)."""
+    timing = {"elapsed_s", "digest", "cost_s", "train_share_s", "score_s"}
     lines = []
     for line in (run / "ledger.jsonl").read_text().splitlines():
         entry = {k: v for k, v in json.loads(line).items() if k not in timing}
-        for key in ("result", "metrics"):
-            if isinstance(entry.get(key), dict):
-                entry[key] = {k: v for k, v in entry[key].items() if k not in timing}
-                if isinstance(entry[key].get("metrics"), dict):
-                    metrics = entry[key]["metrics"]
-                    entry[key]["metrics"] = {k: v for k, v in metrics.items() if k not in timing}
+        entry["metrics"] = {k: v for k, v in entry["metrics"].items() if k not in timing}
         lines.append(entry)
     return lines
 
