@@ -22,7 +22,8 @@ from pathlib import Path
 
 from graphnas.config import load_search_config
 from graphnas.evaluators.nb201_table import NB201TableEvaluator, load_nb201_table
-from graphnas.search import build_search, component_seed
+from graphnas.search import build_search
+from graphnas.seeding import component_seed
 from graphnas.spaces import load_space
 from graphnas.strategies import STRATEGIES
 

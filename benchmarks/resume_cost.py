@@ -30,8 +30,8 @@ from pathlib import Path
 import torch
 
 from graphnas.config import load_search_config
-from graphnas.rundir import LedgerWriter
 from graphnas.search import resume_search, run_loop, run_search
+from graphnas.search.ledger import LedgerWriter
 from graphnas.strategies import STRATEGIES
 
 ROOT = Path(__file__).resolve().parents[1]

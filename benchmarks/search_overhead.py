@@ -26,7 +26,8 @@ from graphnas.config import BudgetConfig, load_search_config
 from graphnas.evaluators import EVALUATORS
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.pool import SerialPool
-from graphnas.search import SearchLoop, component_seed
+from graphnas.search import SearchLoop
+from graphnas.seeding import component_seed
 from graphnas.spaces import load_space
 from graphnas.strategies import STRATEGIES
 

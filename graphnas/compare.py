@@ -30,7 +30,7 @@ from typing import Any
 
 from graphnas.config import ComponentConfig, SearchConfig, TrackingConfig
 from graphnas.errors import ConfigError
-from graphnas.rundir import read_jsonl, write_json_atomic
+from graphnas.runfiles import read_jsonl, write_json_atomic
 from graphnas.safe_yaml import load_yaml
 
 DEFAULT_METRIC = "test_accuracy"

@@ -138,6 +138,15 @@ class Registry(Generic[T]):
         return f"Registry({self.kind!r}, names={self.names()})"
 
 
+def context_fields(factory: Any) -> tuple[str, ...]:
+    """What `factory` declares it receives from the build (its `context_fields` class or
+    function attribute: any of "space", "seed", "run_seed", "device", "timeout_s", ...)."""
+    fields = getattr(factory, "context_fields", ())
+    if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+        raise TypeError(f"{_label(factory)}.context_fields must be a tuple of names")
+    return tuple(fields)
+
+
 def _label(obj: Any) -> str:
     if isinstance(obj, str):
         return obj

@@ -39,11 +39,11 @@ import graphnas.search
 from graphnas.config import load_search_config
 from graphnas.data.spec import load_dataset
 from graphnas.errors import InputFileError
+from graphnas.export.formats import arch_bytes
 from graphnas.export.sources import load_source
 from graphnas.graph import ArchGraph
-from graphnas.rundir import RunDir
 from graphnas.safe_pickle import UnsafePickleError, read_data_pickle
-from graphnas.search import run_search
+from graphnas.search import RunDir, run_search
 from graphnas.spaces import load_space
 from graphnas.train.checkpoint import load_checkpoint, save_checkpoint
 from graphnas.train.run import read_arch
@@ -230,7 +230,7 @@ def arch_documents() -> dict[str, tuple[str, ...]]:
         ),
         ".jsonl": (jsonl, records + "\n"),
         ".graphml": tuple(a.to_graphml() for a in archs[:4]),
-        ".dot": tuple(a.to_dot() for a in archs[:4]),
+        ".dot": tuple(arch_bytes(a, "dot").decode() for a in archs[:4]),
     }
 
 

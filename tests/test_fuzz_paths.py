@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphnas.paths import MAX_COMPONENT, UnsafePathError, safe_filename, safe_join
-from graphnas.rundir import RunDir
+from graphnas.search import RunDir
 
 TRAVERSALS = (
     "..",

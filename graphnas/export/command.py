@@ -20,7 +20,7 @@ from graphnas.export.formats import FORMATS, ExportError, arch_bytes, diff_bytes
 from graphnas.export.palette import OpPalette
 from graphnas.export.sources import ArchRecord, ExportSource, load_source
 from graphnas.graph import ArchGraph
-from graphnas.rundir import json_safe
+from graphnas.runfiles import json_safe
 
 if TYPE_CHECKING:  # the analysis, gallery and media modules (numpy, scipy) load when used
     from graphnas.export.analysis import Analysis

@@ -25,7 +25,7 @@ from graphnas.export.palette import OpPalette
 from graphnas.export.plots import plot_anytime, plot_distributions, plot_edf
 from graphnas.export.scene import arch_scene
 from graphnas.export.sources import ArchRecord, ExportSource
-from graphnas.rundir import json_safe
+from graphnas.runfiles import json_safe
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 SUMMARY_KEYS = ("queries", "failed", "duplicates", "steps", "cost_s", "wall_s", "stopped")

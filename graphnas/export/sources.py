@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from graphnas.errors import InputFileError
 from graphnas.graph import ArchGraph
-from graphnas.rundir import CONFIG_FILE, LEDGER_FILE, SUMMARY_FILE, read_jsonl
+from graphnas.runfiles import CONFIG_FILE, LEDGER_FILE, SUMMARY_FILE, read_jsonl
 
 SourceKind = Literal["arch", "archs", "run"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from graphnas.graph import ArchGraph, Edge, InvalidArchError, Node
+from graphnas.graph import ArchGraph, CanonicalId, Edge, InvalidArchError, Node
 from graphnas.spaces.base import SPACE_KINDS, GenerationRules, SearchSpace, full_mask
 
 NONE = "none"
@@ -150,8 +150,9 @@ class NB201Space(SearchSpace):
             values.append("+".join(sorted(terms)))
         return values[-1]
 
-    def canonical_hash(self, arch: ArchGraph) -> str:
-        return "e:" + hashlib.sha256(self.unique_str(arch).encode()).hexdigest()[:32]
+    def canonical_id(self, arch: ArchGraph) -> CanonicalId:
+        digest = hashlib.sha256(self.unique_str(arch).encode()).hexdigest()[:32]
+        return CanonicalId("e:" + digest, exact=True)
 
     # ---------------------------------------------------------------- size
     def size(self) -> int:

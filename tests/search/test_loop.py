@@ -15,13 +15,13 @@ from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.nb201_table import NB201TableEvaluator
 from graphnas.evaluators.pool import SerialPool, evaluate_safely
 from graphnas.graph import ArchGraph, Edge, Node
-from graphnas.rundir import RunDir
-from graphnas.search import SearchLoop, build_search, component_seed, run_search
+from graphnas.search import RunDir, SearchLoop, build_search, run_search
+from graphnas.seeding import component_seed
 from graphnas.spaces import load_space
 from graphnas.strategies.random_search import RandomSearch
 
 SPACE = load_space("nb201")
-EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "nb201.yaml"
+EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "nb201.yaml"
 
 
 class ScriptedStrategy:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from graphnas.errors import ConfigError, InputFileError
-from graphnas.rundir import RunDir, dumps_line, read_jsonl, write_json_atomic
+from graphnas.runfiles import dumps_line, read_jsonl, write_json_atomic
+from graphnas.search import RunDir
 
 
 def test_ledger_lines_round_trip_in_order(tmp_path: Path) -> None:

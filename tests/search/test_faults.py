@@ -31,12 +31,12 @@ from graphnas.config import BudgetConfig, ComponentConfig
 from graphnas.evaluators import POOLS
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.pool import SerialPool
-from graphnas.rundir import RunDir
-from graphnas.search import SearchLoop
+from graphnas.evaluators.recipe import EvaluatorRecipe
+from graphnas.search import RunDir, SearchLoop
 from graphnas.spaces import load_space
 
 SPACE = load_space("nb201")
-EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "nb201.yaml"
+EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "nb201.yaml"
 ARCHS = [SPACE.sample_prior(np.random.default_rng(seed)) for seed in range(40)]
 ARCHS = list({SPACE.canonical_hash(a): a for a in ARCHS}.values())[:8]  # 8 distinct cells
 CODES = [SPACE.encode(a) for a in ARCHS]
@@ -161,14 +161,14 @@ def test_process_pool_crashes_and_timeouts_never_stop_the_search(
     (failed after one retry), the seventh hangs (killed at the timeout, not retried)."""
     monkeypatch.setenv("FAULT_MARKERS", str(tmp_path))
     faults = {CODES[2]: crash_worker_once, CODES[4]: crash_worker, CODES[6]: hang}
+    recipe = EvaluatorRecipe.of(ComponentConfig("faulty_table", {"faults": faults}), SPACE)
     pool = POOLS.build(
         "process",
         {"workers": 1, "threads": 1, "timeout_s": 2.0},
         {
-            "evaluator_config": ComponentConfig("faulty_table", {"faults": faults}),
-            "space": SPACE,
+            "recipe": recipe,
+            "evaluator": None,
             "device": torch.device("cpu"),
-            "seed": 0,
         },
     )
     start = time.monotonic()
@@ -206,10 +206,26 @@ def test_eval_timeout_from_the_command_line(tmp_path: Path, capsys) -> None:
     assert [line["error"] for line in lines] == ["timed out after 0.2 s (eval_timeout_s)"] * 3
 
 
-def test_a_timeout_with_a_pool_that_cannot_enforce_it_is_refused(capsys) -> None:
-    status = main(["search", "--config", str(EXPERIMENT), "pool=ray", "eval_timeout_s=5"])
+class UntimedPool(SerialPool):
+    """A pool that does not declare timeout_s among what it receives from the build."""
+
+    context_fields = ("evaluator",)
+
+    def __init__(self, evaluator) -> None:
+        super().__init__(evaluator)
+
+
+POOLS.add("untimed_test_pool", UntimedPool)
+
+
+def test_a_timeout_with_a_pool_that_cannot_enforce_it_is_refused(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    argv = [f"out={out}", "strategy=random", "pool=untimed_test_pool", "eval_timeout_s=5"]
+    status = main(["search", "--config", str(EXPERIMENT), *argv])
     assert status == 2
-    assert "pool 'ray' cannot enforce a per-evaluation timeout" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "pool 'untimed_test_pool' cannot enforce a per-evaluation timeout" in err
+    assert not out.exists()  # refused before the run directory was made
 
 
 @pytest.mark.parametrize(
