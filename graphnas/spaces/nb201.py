@@ -25,6 +25,7 @@ class NB201Space(SearchSpace):
 
     kind = "nb201"
     ops_on = "edges"
+    uniform_prior = True
 
     def __init__(self, name: str = "nb201", network: dict[str, Any] | None = None) -> None:
         super().__init__(name, network)

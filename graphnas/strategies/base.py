@@ -29,3 +29,8 @@ class Strategy(Protocol):
         """Numbers describing the last `tell` (e.g. the update rule's loss, the generator's
         entropy), logged by the search as `strategy/<key>`; `{}` when there is nothing to say."""
         return {}
+
+    def search_cost_s(self) -> float:
+        """Cumulative seconds of the strategy's own compute that count as evaluation cost (e.g.
+        training a supernet inside `ask`); the loop adds them to the budget's cost. Default 0."""
+        return 0.0
