@@ -4,7 +4,18 @@
 function decorated `@app.command()` (from `graphnas.cli.app`) and import it below.
 """
 
-from graphnas.cli import compare, data, export, info, listing, sample, search, train
+from graphnas.cli import (
+    compare,
+    data,
+    evaluate,
+    export,
+    info,
+    listing,
+    runs,
+    sample,
+    search,
+    train,
+)
 from graphnas.cli.app import USER_ERROR_STATUS, app, echo, main, user_error_line
 
 __all__ = [
@@ -13,10 +24,12 @@ __all__ = [
     "compare",
     "data",
     "echo",
+    "evaluate",
     "export",
     "info",
     "listing",
     "main",
+    "runs",
     "sample",
     "search",
     "train",

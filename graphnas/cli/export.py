@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from graphnas.errors import GraphnasError
 if TYPE_CHECKING:
     from graphnas.graph import ArchGraph
     from graphnas.spaces import SearchSpace
+    from graphnas.tracking import WandbTracker
 
 MAX_LISTED = 12
 
@@ -58,25 +59,19 @@ def export(
     ] = None,
     wandb: Annotated[
         bool,
-        typer.Option("--wandb", help="Log pictures, top-K table and files to wandb (offline)."),
+        typer.Option(
+            "--wandb",
+            help="Log pictures, top-K table and files to wandb: into the search's run when "
+            "SOURCE recorded one, else a new run (offline unless WANDB_MODE says otherwise).",
+        ),
     ] = False,
 ) -> None:
     """Export architectures to pictures, DOT/GraphML/JSON, or an HTML gallery of a run."""
     from graphnas.export import run_export
 
     is_valid, key = space_rules(space)
-    tracker = None
-    if wandb:
-        from graphnas.tracking import build_trackers
-
-        folder = out.parent if out.suffix else out
-        folder.mkdir(parents=True, exist_ok=True)
-        tracker = build_trackers(
-            ["wandb"],
-            run_dir=folder,
-            name=f"export-{source.name}",
-            config={"source": str(source), "format": fmt, "top": top},
-        )
+    settings = {"source": str(source), "format": fmt, "top": top}
+    tracker = export_tracker(source, out, settings) if wandb else None
     result = run_export(
         source,
         fmt,
@@ -96,6 +91,21 @@ def export(
         echo(f"wrote {path}")
     if len(result.written) > MAX_LISTED:
         echo(f"... and {len(result.written) - MAX_LISTED} more files")
+
+
+def export_tracker(source: Path, out: Path, config: dict[str, Any]) -> WandbTracker:
+    """The wandb run of the search in `source` when it recorded one (the export attaches to it),
+    else a new run next to the output."""
+    from graphnas.tracking import WandbTracker, recorded_run
+
+    record = recorded_run(source) if source.is_dir() else None
+    if record is not None:
+        return WandbTracker(
+            source, project=record.get("project") or "graphnas", attach_to=record["id"]
+        )
+    folder = out.parent if out.suffix else out
+    folder.mkdir(parents=True, exist_ok=True)
+    return WandbTracker(folder, config, name=f"export-{source.name}", record_run=False)
 
 
 def space_rules(

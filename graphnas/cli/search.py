@@ -25,6 +25,10 @@ def search(
             help="Continue the run in this directory (killed, stopped, or with a larger budget).",
         ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the resolved config and exit; nothing is written."),
+    ] = False,
     overrides: Overrides = None,
 ) -> None:
     """Run an architecture search described by a config file (plus key=value overrides).
@@ -37,6 +41,11 @@ def search(
 
     if config is not None and resume is not None:
         raise GraphnasError("search: give --config FILE or --resume RUN_DIR, not both")
+    if dry_run:
+        if config is None:
+            raise GraphnasError("search: --dry-run needs --config FILE")
+        print_resolved_config(config, overrides or [])
+        return
     if resume is not None:
         summary = run_loop(resume_search(resume, overrides or []))
     elif config is None:
@@ -47,11 +56,8 @@ def search(
         resolved = load_search_config(config, overrides or [])
         try:
             summary = run_search(resolved)
-        except GraphnasError as err:  # e.g. an unknown component name: say which file set it up
-            message = str(err)
-            raise GraphnasError(
-                message if str(config) in message else f"{config}: {message}"
-            ) from None
+        except GraphnasError as err:  # e.g. an unknown component name: say who set it
+            raise blamed(err, config, overrides or []) from None
     print_search_summary(summary)
     status = exit_status(summary)
     if status:
@@ -61,6 +67,44 @@ def search(
             err=True,
         )
         raise typer.Exit(status)
+
+
+def print_resolved_config(config: Path, overrides: list[str]) -> None:
+    """The config a search would run with, after its names are checked against the registries
+    (plug-ins of `imports` loaded first); builds and writes nothing."""
+    from graphnas.config import load_search_config, to_yaml
+    from graphnas.evaluators import EVALUATORS, POOLS
+    from graphnas.plugins import load_plugins
+    from graphnas.spaces import load_space
+    from graphnas.strategies import STRATEGIES
+    from graphnas.tracking import check_tracking
+
+    resolved = load_search_config(config, overrides)
+    try:
+        load_plugins(resolved.imports)
+        load_space(resolved.space)
+        STRATEGIES.get(resolved.strategy.name)
+        EVALUATORS.get(resolved.evaluator.name)
+        POOLS.get(resolved.pool.name)
+        check_tracking(resolved.tracking.backends, resolved.tracking.wandb_mode)
+    except GraphnasError as err:
+        raise blamed(err, config, overrides) from None
+    typer.echo(to_yaml(resolved).rstrip())
+
+
+def blamed(err: GraphnasError, config: Path | None, overrides: list[str]) -> GraphnasError:
+    """`err` prefixed with its source: the last override whose value or key the message quotes
+    (`override 'strategy=nope': unknown strategy 'nope'`), else the config file."""
+    message = str(err)
+    for item in reversed(overrides):
+        key, _, value = item.partition("=")
+        quoted = (f"'{value.strip()}'", f"'{key.strip().split('.')[-1]}'")
+        if any(text in message for text in quoted):
+            return GraphnasError(f"override {item!r}: {message}")
+    named_source = message.partition(":")[0]
+    if config is None or str(config) in named_source or "environment variable" in named_source:
+        return GraphnasError(message)
+    return GraphnasError(f"{config}: {message}")
 
 
 def print_search_summary(summary: dict[str, Any]) -> None:
