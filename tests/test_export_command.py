@@ -15,7 +15,7 @@ import pytest
 from graphnas.cli import main
 from graphnas.export import graphviz_render as gv
 from graphnas.export import load_source, run_export
-from graphnas.export.formats import ExportError
+from graphnas.export.formats import ExportError, arch_bytes
 from graphnas.graph import ArchGraph
 from graphnas.spaces import load_space
 from graphnas.tracking import MediaTracker, TrackerGroup, WandbTracker
@@ -93,7 +93,7 @@ def test_sources_of_every_kind(tmp_path: Path, run_dir: Path) -> None:
     for suffix, text in (
         (".json", archs[0].to_json()),
         (".graphml", archs[0].to_graphml()),
-        (".dot", archs[0].to_dot()),
+        (".dot", arch_bytes(archs[0], "dot").decode()),
     ):
         path = tmp_path / f"one{suffix}"
         path.write_text(text)

@@ -7,6 +7,7 @@ raises a GraphnasError whose message is one line naming the input; never another
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 import numpy as np
@@ -24,11 +25,14 @@ from fuzzing import (
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from graphnas.export.formats import arch_bytes
 from graphnas.graph import ArchGraph
+from graphnas.graph.dot_format import dot_quote
 from graphnas.spaces import SearchSpace, load_space
 
 SHIPPED = ("nb201", "nb101", "enas_macro", "complete", "randwire_small")
 SOURCE = "fuzzed-arch.json"
+DOT_META = re.compile(r'meta="(?:[^"\\]|\\.)*"')
 
 
 @cache
@@ -134,7 +138,8 @@ def test_fuzz_arch_from_graphml(text: str) -> None:
 
 @cache
 def valid_dot_docs() -> tuple[str, ...]:
-    return tuple(arch.replace(meta={"k": [1, 2]}).to_dot() for arch in valid_archs())
+    docs = (arch_bytes(arch.replace(meta={"k": [1, 2]}), "dot") for arch in valid_archs())
+    return tuple(doc.decode() for doc in docs)
 
 
 @fuzz_settings(max_examples=200)
@@ -143,15 +148,14 @@ def valid_dot_docs() -> tuple[str, ...]:
         mutated_text(valid_dot_docs()),
         mutated_text(valid_dot_docs()),
         st.tuples(json_values(), st.sampled_from(valid_dot_docs())).map(
-            lambda pair: pair[1].replace(
-                "graph [meta=", "graph [meta=" + json.dumps(json.dumps(pair[0])) + ", old="
-            )
+            lambda pair: DOT_META.sub(lambda _: "meta=" + dot_quote(json.dumps(pair[0])), pair[1])
         ),
         hostile_text(),
     )
 )
 @example(text='digraph a {\n  graph [meta="null"];\n  n0 [op="", role="input", stage=0];\n}\n')
 @example(text='digraph a {\n  graph [meta="' + "[" * 5000 + '"];\n}\n')
+@example(text="digraph {" + "{" * 3000 + "}" * 3000 + "}")
 def test_fuzz_arch_from_dot(text: str) -> None:
     source = "fuzzed.dot"
     arch = check_loader("DOT", source, lambda: ArchGraph.from_dot(text, source=source))

@@ -33,6 +33,7 @@ from fuzzing import (
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from graphnas.export.formats import arch_bytes
 from graphnas.spaces import load_space
 from graphnas.spaces.loading import shipped_space_dir
 
@@ -99,7 +100,7 @@ def arch_texts() -> tuple[str, ...]:
     return (
         *(a.to_json(indent=1) for a in archs),
         "\n".join(a.to_json() for a in archs),
-        archs[0].to_dot(),
+        arch_bytes(archs[0], "dot").decode(),
         archs[1].to_graphml(),
     )
 

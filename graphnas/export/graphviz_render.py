@@ -4,11 +4,11 @@ SVG/PNG/PDF output through the `dot` binary (via the graphviz Python package).""
 from __future__ import annotations
 
 import html
-import re
 import shutil
 
 from graphnas.export.palette import OUTLINE, text_color
 from graphnas.export.scene import LegendEntry, Scene, SceneEdge, SceneNode
+from graphnas.graph.dot_format import AUX, dot_id, dot_quote
 
 LEGEND_COLUMNS = 4
 PNG_DPI = 144
@@ -20,7 +20,8 @@ def dot_available() -> bool:
 
 
 def scene_to_dot(scene: Scene, dpi: int | None = None) -> str:
-    """Styled DOT text of a scene (for drawing; `ArchGraph.to_dot` is the lossless data form).
+    """Styled DOT text of a scene: the one DOT writer. An architecture's scene carries the data
+    attributes of `graphnas.graph.dot_format`, so `ArchGraph.from_dot` reads this text back.
 
     Clusters are placed by graphviz's component packing in user order ("array_ut<rows>"), which
     with rankdir=LR fills each column bottom to top: so each column is emitted bottom first.
@@ -54,13 +55,13 @@ def scene_to_dot(scene: Scene, dpi: int | None = None) -> str:
     for c, column in enumerate(scene.columns):
         # An invisible placeholder per missing row keeps every column aligned at the top.
         lines += [
-            f'  "pad{c}_{r}" [style=invis, label="", width=0.01, height=0.01];'
+            f'  "pad{c}_{r}" [style=invis, label="", width=0.01, height=0.01, {AUX}=pad];'
             for r in range(rows - len(column))
         ]
         for key in reversed(column):
-            lines.append(f"  subgraph {_quote('cluster_' + key)} {{")
+            lines.append(f"  subgraph {dot_quote('cluster_' + key)} {{")
             lines.append(
-                f"    label={_quote(scene.cluster_label(key))}; labeljust=l; fontsize=11; "
+                f"    label={dot_quote(scene.cluster_label(key))}; labeljust=l; fontsize=11; "
                 'style="rounded"; color="#777777";'
             )
             lines += [f"    {_node_line(node, compact)}" for node in scene.nodes_in(key)]
@@ -98,7 +99,7 @@ def _node_line(node: SceneNode, compact: bool) -> str:
         attrs.update(shape="circle", fontsize="8", width="0.3", height="0.3", fixedsize="true")
     else:
         attrs.update(shape="ellipse", fontsize="9", margin="0.04,0.02")
-    return f"{_id(node.key)} [{_attrs(attrs)}];"
+    return f"{dot_id(node.key)} [{_attrs(attrs)}];"
 
 
 def _edge_line(edge: SceneEdge) -> str:
@@ -107,7 +108,7 @@ def _edge_line(edge: SceneEdge) -> str:
         attrs.update(label=edge.label, fontcolor=_darker(edge.color))
     if edge.dashed:
         attrs["style"] = "dashed"
-    return f"{_id(edge.src)} -> {_id(edge.dst)} [{_attrs(attrs)}];"
+    return f"{dot_id(edge.src)} -> {dot_id(edge.dst)} [{_attrs(attrs)}];"
 
 
 def _title_and_legend(title: str, legend: list[LegendEntry]) -> str:
@@ -146,17 +147,7 @@ def _legend_cells(entry: LegendEntry) -> str:
 
 
 def _attrs(attrs: dict[str, str]) -> str:
-    return ", ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
-
-
-def _id(key: str) -> str:
-    """A node id: bare when DOT allows it (as ArchGraph.from_dot expects for n<id>)."""
-    return key if re.fullmatch(r"[A-Za-z_]\w*", key) else _quote(key)
-
-
-def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    return ", ".join(f"{k}={dot_quote(v)}" for k, v in attrs.items())
 
 
 def _html(text: str) -> str:

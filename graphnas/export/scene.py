@@ -10,7 +10,6 @@ their differences highlighted.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,7 +25,7 @@ from graphnas.export.palette import (
     OpPalette,
     short_op,
 )
-from graphnas.graph import ArchGraph, Edge
+from graphnas.graph import ArchGraph, Edge, dot_format
 
 NodeKind = Literal["op", "role", "port"]
 LegendKind = Literal["node", "edge", "role", "port", "diff"]
@@ -113,18 +112,16 @@ def arch_scene(
     labels = _show_edge_labels(arch, scene, edge_labels)
     column = _add_arch(scene, arch, "n", None, palette, labels)
     scene.columns = [column] if column else []
-    # Node keys n<id> and these attributes are what ArchGraph.from_dot reads back.
-    scene.data = {"space": arch.space}
-    if arch.meta:
-        scene.data["meta"] = json.dumps(dict(arch.meta))
+    # Node keys n<id> and the data attributes of graphnas.graph.dot_format: what from_dot reads.
+    scene.data = dot_format.graph_data(arch)
     for drawn in scene.nodes:
-        if drawn.kind != "port":
-            node = arch.nodes[int(drawn.key[1:])]
-            drawn.data = {"op": node.op or "", "role": node.role, "stage": str(node.stage)}
+        if drawn.kind == "port":
+            drawn.data = {dot_format.AUX: "port"}
+        else:
+            drawn.data = dot_format.node_data(arch.nodes[int(drawn.key[1:])])
     real_edges = (e for e in scene.edges if e.src[1:].isdigit() and e.dst[1:].isdigit())
     for drawn, e in zip(real_edges, arch.edges, strict=True):
-        if e.op is not None:
-            drawn.data = {"op": e.op}
+        drawn.data = dot_format.edge_data(e)
     scene.legend = _legend(scene, [arch], palette)
     return scene
 

@@ -5,7 +5,8 @@ label (None in edge-labelled spaces), a role (input, hidden, output) and a stage
 stacks several stage graphs in one ArchGraph). Edges carry an optional op label.
 
 The methods are thin: validation, pruning and identity live in their own modules, and each format
-(json, networkx, graphml, dot, pyg) lives with its writer and reader in `<format>_format.py`.
+(json, networkx, graphml, dot, pyg) lives with its reader in `<format>_format.py` (DOT is written by
+`graphnas.export`, the drawing source, with the data attributes `dot_format` defines).
 """
 
 from __future__ import annotations
@@ -192,15 +193,10 @@ class ArchGraph:
 
         return arch_from_graphml(text, source)
 
-    def to_dot(self, name: str = "arch") -> str:
-        """Plain DOT text carrying every attribute needed to read the graph back (`from_dot`)."""
-        from graphnas.graph.dot_format import arch_to_dot
-
-        return arch_to_dot(self, name)
-
     @classmethod
-    def from_dot(cls, text: str, source: str = "dot") -> ArchGraph:
-        """Read DOT written by `to_dot` (the attribute subset it emits)."""
+    def from_dot(cls, text: str | bytes, source: str = "dot") -> ArchGraph:
+        """Read DOT carrying graphnas's data attributes (what `graphnas export --format dot`
+        writes); anything else is refused with InvalidArchError."""
         from graphnas.graph.dot_format import arch_from_dot
 
         return arch_from_dot(text, source)
