@@ -35,6 +35,7 @@ from graphnas.seeding import component_seed
 from graphnas.spaces import SearchSpace, load_space
 from graphnas.strategies import STRATEGIES
 from graphnas.strategies.base import Strategy
+from graphnas.strategies.cost_aware import apply_cost_settings
 from graphnas.tracking import Tracker, build_trackers, check_tracking
 
 
@@ -164,6 +165,8 @@ def _build_components(config: SearchConfig) -> _Components:
             config.strategy.params,
             {"space": space, "seed": component_seed(config.seed, "strategy"), "device": device},
         )
+        # Interface 10: constraints and objectives (no-op unless the config asks for them).
+        strategy, pool = apply_cost_settings(config, space, strategy, pool, device)
     except BaseException:
         pool.close()
         raise
