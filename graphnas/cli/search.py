@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -93,13 +94,14 @@ def print_resolved_config(config: Path, overrides: list[str]) -> None:
 
 
 def blamed(err: GraphnasError, config: Path | None, overrides: list[str]) -> GraphnasError:
-    """`err` prefixed with its source: the last override whose value or key the message quotes
-    (`override 'strategy=nope': unknown strategy 'nope'`), else the config file."""
+    """`err` prefixed with its source: the last override whose value (or an item of it) or key
+    the message quotes (`override 'strategy=nope': unknown strategy 'nope'`), else the config
+    file (or nothing where the message already names its source)."""
     message = str(err)
     for item in reversed(overrides):
         key, _, value = item.partition("=")
-        quoted = (f"'{value.strip()}'", f"'{key.strip().split('.')[-1]}'")
-        if any(text in message for text in quoted):
+        words = [value.strip(), key.strip().split(".")[-1], *re.findall(r"[^\[\]{},:\s]+", value)]
+        if any(f"'{word}'" in message for word in words if word):
             return GraphnasError(f"override {item!r}: {message}")
     named_source = message.partition(":")[0]
     if config is None or str(config) in named_source or "environment variable" in named_source:
