@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from graphnas.errors import ConfigError
-from graphnas.graph import ArchGraph, Edge, InvalidArchError, Node
+from graphnas.graph import ArchGraph, Edge, Node
 from graphnas.spaces.base import GenerationRules, SearchSpace
 
 ROLES = ("input", "hidden", "output")
@@ -341,12 +341,6 @@ class GenerationStructure:
             else:
                 nodes.append(Node(rules.fixed_ops.get(g), rules.roles[g], rules.stages[g]))
         return tuple(nodes)
-
-    def raise_unsupported(self, problems: list[list[str]]) -> None:
-        """InvalidArchError naming the first arch outside the generator's support."""
-        for i, found in enumerate(problems):
-            if found:
-                raise InvalidArchError(found, f"architecture {i} (outside the generator's support)")
 
 
 def logit(p: float) -> float:
