@@ -2,7 +2,10 @@
 
 A registry maps short names ("nb201", "evolution", "nb201_table", ...) to classes or factories.
 `resolve` accepts a registered name, a class/factory, or an already-built instance, so library users
-can pass objects while config files pass names.
+can pass objects while config files pass names. `build` adds what the caller's context holds
+(the space, the component's seed, the device, ...) for exactly the fields a component declares
+in its `context_fields` class (or function) attribute: wiring is declared, never guessed from
+signatures.
 """
 
 from __future__ import annotations
@@ -96,23 +99,25 @@ class Registry(Generic[T]):
         params: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> Any:
-        """Like `resolve`, plus the `context` entries (space, seed, device...) the factory accepts.
+        """Like `resolve`, plus the `context` entries (space, seed, device...) the factory
+        declares in its `context_fields` (see `context_fields`).
 
-        `params` are the user's options and must all be accepted; each `context` entry is passed
-        only when the factory's signature names it (or takes **kwargs), so a component declares
-        what it needs (e.g. a strategy that may run on a torch device asks for `device`).
+        `params` are the user's options and must all be accepted; a declared field the caller
+        provides is passed (a user option of that name is refused), one it does not provide is
+        left to the factory's default; undeclared context entries are not passed.
         """
         params = dict(params or {})
         is_name = isinstance(name_or_obj, str)
         if is_name or (callable(name_or_obj) and not self._is_instance(name_or_obj)):
             factory = self.get(name_or_obj) if is_name else name_or_obj
-            clash = sorted(set(params) & set(context or {}))
+            given = {k: v for k, v in (context or {}).items() if k in context_fields(factory)}
+            clash = sorted(set(params) & set(given))
             if clash:
                 raise GraphnasError(
                     f"{self.kind} {_label(name_or_obj)!r}: options {clash} are set by the caller"
                 )
             check_option_types(f"{self.kind} {_label(name_or_obj)!r}", factory, params)
-            params.update(_accepted(factory, context or {}))
+            params.update(given)
         return self.resolve(name_or_obj, **params)
 
     def name_of(self, obj: Any) -> str | None:
@@ -151,22 +156,6 @@ def _label(obj: Any) -> str:
     if isinstance(obj, str):
         return obj
     return getattr(obj, "__name__", type(obj).__name__)
-
-
-def _accepted(factory: Any, context: Mapping[str, Any]) -> dict[str, Any]:
-    """The entries of `context` that `factory` can take as keyword arguments."""
-    try:
-        parameters = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return {}
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return dict(context)
-    names = {
-        name
-        for name, p in parameters.items()
-        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    }
-    return {key: value for key, value in context.items() if key in names}
 
 
 def _call(kind: str, label: str, factory: Any, kwargs: dict[str, Any]) -> Any:

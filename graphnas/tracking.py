@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TextIO, runtime_checkable
+from typing import Any, ClassVar, Protocol, TextIO, runtime_checkable
 
 from graphnas.errors import ConfigError
 from graphnas.registry import Registry
@@ -60,6 +60,8 @@ class MediaTracker(Protocol):
 class StdoutTracker:
     """Prints one line every `every` steps, and the final best result."""
 
+    context_fields: ClassVar[tuple[str, ...]] = ("every",)
+
     def __init__(self, every: int = 10, stream: TextIO | None = None) -> None:
         self.every = max(1, int(every))
         self.stream = stream
@@ -92,6 +94,18 @@ class WandbTracker:
     `run_dir/RUN_FILE` when `record_run` is set. `draw_arch` renders the best architecture for
     `log_best`; without it the best is logged as its code only.
     """
+
+    context_fields: ClassVar[tuple[str, ...]] = (
+        "run_dir",
+        "config",
+        "project",
+        "name",
+        "mode",
+        "group",
+        "attach_to",
+        "record_run",
+        "draw_arch",
+    )
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 
@@ -86,6 +87,8 @@ def crash_worker_once(arch: ArchGraph, space: SearchSpace, device: torch.device)
 @EVALUATORS.register("faulty_table")
 class FaultyTable:
     """The NB201 table, except that `faults` maps architecture codes to the fault they meet."""
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "device")
 
     def __init__(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graphnas.errors import GraphnasError, UnknownNameError
-from graphnas.registry import Registry
+from graphnas.registry import Registry, context_fields
 
 
 def make_registry() -> Registry:
@@ -13,6 +13,8 @@ def make_registry() -> Registry:
 
     @registry.register("round_widget")
     class Round:
+        context_fields = ("seed",)
+
         def __init__(self, radius: float = 1.0, seed: int = 0) -> None:
             self.radius = radius
             self.seed = seed
@@ -20,6 +22,8 @@ def make_registry() -> Registry:
     @registry.register("square")
     def square(side: int = 2, **extra: object) -> dict:
         return {"side": side, **extra}
+
+    square.context_fields = ("seed", "device")  # type: ignore[attr-defined]
 
     return registry
 
@@ -58,15 +62,28 @@ def test_bad_options_name_the_accepted_ones() -> None:
     assert "diameter" in str(info.value) and "radius" in str(info.value)
 
 
-def test_build_passes_only_the_context_a_factory_accepts() -> None:
+def test_build_passes_exactly_the_context_a_factory_declares() -> None:
     registry = make_registry()
-    context = {"seed": 7, "device": "cpu"}
+    context = {"seed": 7, "device": "cpu", "space": "s"}
     widget = registry.build("round_widget", {"radius": 5.0}, context)
-    assert (widget.radius, widget.seed) == (5.0, 7)
-    # A factory taking **kwargs receives the whole context.
+    assert (widget.radius, widget.seed) == (5.0, 7)  # device and space not declared: not passed
+    # A function declares its fields as an attribute; **kwargs alone receives nothing.
     assert registry.build("square", {"side": 3}, context) == {"side": 3, "seed": 7, "device": "cpu"}
+    assert registry.build("square", {}, {"space": "s"}) == {"side": 2}
+    # A declared field the caller does not provide keeps the factory's default.
+    assert registry.build("round_widget", {}, {}).seed == 0
     with pytest.raises(GraphnasError, match="set by the caller"):
         registry.build("round_widget", {"seed": 1}, context)
+    assert registry.build("round_widget", {"seed": 1}, {"device": "cpu"}).seed == 1
+
+
+def test_context_fields_must_be_names() -> None:
+    class Bad:
+        context_fields = "space"
+
+    with pytest.raises(TypeError, match="tuple of names"):
+        context_fields(Bad)
+    assert context_fields(object) == ()
 
 
 def test_registering_a_taken_name_is_refused() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -29,6 +29,8 @@ class ChainEvaluator:
     `screen`/`final`: an evaluator, or a registered name, or {name, params}. `keep`: a fraction of
     the batch in (0, 1) (rounded up, at least one) or a count >= 1.
     """
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed", "device")
 
     def __init__(
         self,

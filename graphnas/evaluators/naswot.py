@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -95,6 +95,8 @@ class NaswotEvaluator:
     `repeats` > 1 averages over that many initialisations; `network` overrides the compiler's
     skeleton (e.g. {"channels": 16}). Reward = score; cost = measured seconds.
     """
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed", "device")
 
     def __init__(
         self,

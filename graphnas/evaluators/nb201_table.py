@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -108,6 +108,8 @@ class NB201TableEvaluator(NamedRewardMixin):
 
     reward_name = "val_accuracy"
     report_metric = "test_accuracy"
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space",)
 
     def __init__(
         self,

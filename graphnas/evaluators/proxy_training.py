@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -103,6 +103,8 @@ class TrainEvaluator:
     compiler skeleton overrides for a reduced proxy network (e.g. {"channels": 16}). Cost =
     measured seconds (network build + training + validation).
     """
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed", "device")
 
     def __init__(
         self,

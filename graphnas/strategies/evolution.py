@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
@@ -28,6 +28,8 @@ from graphnas.strategies.registry import STRATEGIES
 @STRATEGIES.register("evolution")
 class RegularizedEvolution(Strategy):
     """Aging evolution with tournament selection; see the module docstring."""
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed")
 
     def __init__(
         self,

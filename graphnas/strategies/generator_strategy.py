@@ -55,6 +55,8 @@ class GeneratorStrategy(Strategy):
     generator_kind: ClassVar[str]
     default_update: ClassVar[str]
 
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed", "device")
+
     def __init__(
         self,
         space: SearchSpace,

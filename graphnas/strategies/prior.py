@@ -9,7 +9,7 @@ other setting.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
@@ -43,6 +43,8 @@ def with_prior(space: SearchSpace, prior: dict[str, Any]) -> SearchSpace:
 @STRATEGIES.register("prior")
 class PriorSearch(Strategy):
     """Draws novel architectures from a fixed prior; results never change what it proposes."""
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed")
 
     def __init__(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
@@ -16,6 +16,8 @@ from graphnas.strategies.registry import STRATEGIES
 @STRATEGIES.register("random")
 class RandomSearch(Strategy):
     """Samples `space.sample_prior(rng)`; results do not change what it proposes."""
+
+    context_fields: ClassVar[tuple[str, ...]] = ("space", "seed")
 
     def __init__(self, space: SearchSpace, seed: int = 0) -> None:
         self.space = space

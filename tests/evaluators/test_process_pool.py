@@ -139,6 +139,7 @@ def test_workers_import_the_parents_plug_ins_and_the_parent_prepares_once(
         "PREPARED = []\n"
         "@EVALUATORS.register('pool_plugin_edges')\n"
         "class Edges(PrepareMixin):\n"
+        "    context_fields = ('space', 'seed')\n"
         "    def __init__(self, space, seed=0):\n"
         "        self.seed = seed\n"
         "    def prepare(self):\n"

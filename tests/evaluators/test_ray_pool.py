@@ -52,6 +52,8 @@ def local_ray(tmp_path_factory):
 
             @EVALUATORS.register({PLUGIN!r})
             class Edges:
+                context_fields = ("space", "seed")
+
                 def __init__(self, space, seed=0):
                     self.seed = seed
 

@@ -52,6 +52,8 @@ def test_the_recipe_carries_the_loaded_plug_ins_and_imports_them_first(
 
             @EVALUATORS.register("recipe_plugin_edges")
             class Edges:
+                context_fields = ("space", "seed")
+
                 def __init__(self, space, seed=0):
                     self.seed = seed
 
