@@ -1,5 +1,6 @@
 """The HTML gallery in a real headless browser (Debian chromium): it loads offline without
-console errors or blocked requests, and every image decodes. Skipped when chromium is absent.
+console errors or blocked requests, every image decodes, and a screenshot shows the page drawn
+(`GRAPHNAS_SCREENSHOT=docs/gallery.png` keeps it). Skipped when chromium is absent.
 
 A probe script is inserted at the top of <head>, before the page's Content-Security-Policy meta
 tag (which forbids scripts from that point on), so the policy still governs the whole page. It
@@ -10,6 +11,7 @@ records errors, CSP violations and console.error calls, and on `load` writes the
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -58,23 +60,14 @@ def browse(page: Path, tmp_path: Path) -> tuple[dict, str]:
     text = page.read_text()
     probed.write_text(text.replace("<head>", "<head>" + PROBE, 1))
     completed = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
+        chromium_command(
+            tmp_path,
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=10000",
             "--dump-dom",
             probed.as_uri(),
-        ],
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,10 +87,25 @@ def page_problems(stderr: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("engine", ["graphviz", "matplotlib"])
-def test_gallery_loads_cleanly_and_shows_every_image(tmp_path: Path, engine: str) -> None:
-    if engine == "graphviz" and shutil.which("dot") is None:
-        pytest.skip("graphviz `dot` binary not installed")
+def chromium_command(tmp_path: Path, *options: str) -> list[str]:
+    """Headless chromium, offline, with a throwaway profile."""
+    return [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *options,
+    ]
+
+
+def write_run(folder: Path) -> Path:
+    """A 20-query NB201 run directory (ledger only) with rewards that favour 3x3 convolutions."""
     space = load_space("nb201")
     rng = np.random.default_rng(0)
     lines = []
@@ -114,9 +122,16 @@ def test_gallery_loads_cleanly_and_shows_every_image(tmp_path: Path, engine: str
             "hash": space.canonical_hash(arch),
         }
         lines.append(json.dumps(record))
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "ledger.jsonl").write_text("\n".join(lines) + "\n")
+    folder.mkdir()
+    (folder / "ledger.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["graphviz", "matplotlib"])
+def test_gallery_loads_cleanly_and_shows_every_image(tmp_path: Path, engine: str) -> None:
+    if engine == "graphviz" and shutil.which("dot") is None:
+        pytest.skip("graphviz `dot` binary not installed")
+    run = write_run(tmp_path / "run")
     gallery = tmp_path / "gallery.html"
     run_export(run, "html", gallery, top_k=4, engine=engine)
 
@@ -143,3 +158,34 @@ def test_the_probe_catches_broken_images_and_remote_requests(tmp_path: Path) -> 
     assert broken == {"corrupt", "remote"}
     assert any(p.startswith("csp: img-src") for p in report["problems"])
     assert any("Content Security Policy" in line for line in page_problems(stderr))
+
+
+def test_a_screenshot_of_the_gallery_shows_the_drawn_page(tmp_path: Path) -> None:
+    """The page as a person sees it: chromium's screenshot is a full-size picture whose top holds
+    the page's text and drawings (many colours), not a blank or an error page."""
+    from PIL import Image
+
+    run = write_run(tmp_path / "run")
+    gallery = tmp_path / "gallery.html"
+    run_export(run, "html", gallery, top_k=4, engine="matplotlib")
+    shot = Path(os.environ.get("GRAPHNAS_SCREENSHOT") or tmp_path / "gallery.png").resolve()
+    completed = subprocess.run(
+        chromium_command(
+            tmp_path,
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+            "--virtual-time-budget=10000",
+            f"--screenshot={shot}",
+            gallery.as_uri(),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.is_file(), completed.stderr[-2000:]
+    picture = Image.open(shot).convert("RGB")
+    assert picture.size == (1280, 1600)
+    colours = picture.crop((0, 0, 1280, 800)).getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 200  # drawings, not a blank page
+    background = max(colours)[1]
+    assert sum(count for count, colour in colours if colour != background) > 0.05 * 1280 * 800
