@@ -1,9 +1,10 @@
-"""`graphnas compare` and `graphnas sample`: tables, plots, raw runs, reports, one-line errors."""
+"""`graphnas compare`: tables named by the evaluator, plots, raw runs, plug-ins in its workers,
+one-line errors, resume. Signals: tests/compare/test_compare_signals.py."""
 
 from __future__ import annotations
 
 import json
-import math
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from graphnas.compare import (
     anytime_metric,
     parse_strategies,
     run_comparison,
+    run_config,
     seeds_from,
 )
 from graphnas.config import load_search_config
@@ -22,7 +24,7 @@ from graphnas.errors import ConfigError
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENT = REPO / "experiments" / "nb201.yaml"
 QUICK = ["budget.queries=12", "tracking.backends=[]", "checkpoint_every_s=0"]
-QUICK_GRAPHPNAS = "graphpnas:warmup=4:steps=1:pool=8"
+QUICK_GRAPHPNAS = "graphpnas:warmup=4:pool=8:update.steps=1"
 
 
 def test_strategy_specs_parse_names_and_yaml_params() -> None:
@@ -36,6 +38,23 @@ def test_strategy_specs_parse_names_and_yaml_params() -> None:
         parse_strategies("evolution:population_size")
     with pytest.raises(ConfigError, match="empty"):
         parse_strategies("random,,evolution")
+
+
+def test_dotted_keys_set_nested_options_over_the_configs_own() -> None:
+    (spec,) = parse_strategies("graphpnas:update.steps=1:update.top_k=3:warmup=4")
+    assert spec.params == {"update": {"steps": 1, "top_k": 3}, "warmup": 4}
+    base = load_search_config(EXPERIMENT, QUICK)
+    config = run_config(base, spec, 3, Path("/tmp/out"), group="g")
+    update = config.strategy.params["update"]
+    assert update == {**base.strategy.params["update"], "steps": 1, "top_k": 3}
+    assert config.strategy.params["lr"] == base.strategy.params["lr"]
+    assert (
+        config.seed == 3
+        and config.out == "/tmp/out/runs/graphpnas_update.steps_1_update.top_k_3_warmup_4-seed3"
+    )
+    assert config.tracking.group == "g" and config.progress is False
+    with pytest.raises(ConfigError, match="set twice"):
+        parse_strategies("graphpnas:update=elite:update.steps=1")
 
 
 def test_seeds_are_a_count_or_a_list() -> None:
@@ -54,6 +73,7 @@ def test_anytime_metric_follows_the_best_reward_so_far() -> None:
         {"status": "ok", "reward": 2.0, "metrics": {"test_accuracy": 60.0}},
     ]
     assert anytime_metric(entries, "test_accuracy") == [None, 50.0, 50.0, 60.0]
+    assert anytime_metric(entries, None) == [None, 1.0, 1.0, 2.0]  # the reward itself
 
 
 def test_comparison_runs_every_strategy_and_seed_and_writes_its_files(tmp_path) -> None:
@@ -76,7 +96,8 @@ def test_comparison_runs_every_strategy_and_seed_and_writes_its_files(tmp_path) 
         assert row["at_3"][0] <= mean + 1e-9  # the chosen cell only improves with queries
     paths = comparison.write(tmp_path / "cmp")
     table = paths["table"].read_text()
-    assert "test_accuracy @ 12" in table and "found best-by-reward" in table
+    assert "| strategy | runs | test_accuracy @ 3 |" in table and "found optimum" in table
+    assert "| random | 2/2 |" in table and "Interrupted" not in table
     assert paths["plot"].stat().st_size > 5000
     data = json.loads(paths["json"].read_text())
     assert len(data["runs"]) == 6 and data["optimum"]["reward"] == pytest.approx(91.6067, abs=1e-3)
@@ -88,7 +109,7 @@ def test_comparison_runs_every_strategy_and_seed_and_writes_its_files(tmp_path) 
 def test_comparison_refuses_a_used_folder_and_unknown_strategies(tmp_path) -> None:
     base = load_search_config(EXPERIMENT, QUICK)
     run_comparison(base, [StrategySpec("random", "random")], [0], tmp_path, jobs=1)
-    with pytest.raises(ConfigError, match="already holds"):
+    with pytest.raises(ConfigError, match="already holds a comparison; continue it with --resume"):
         run_comparison(base, [StrategySpec("random", "random")], [0], tmp_path, jobs=1)
     with pytest.raises(Exception, match="unknown strategy"):
         run_comparison(base, [StrategySpec("rnd", "rnd")], [0], tmp_path / "b", jobs=1)
@@ -115,7 +136,7 @@ def test_compare_command_runs_in_parallel_processes(tmp_path, capsys) -> None:
     )
     assert status == 0
     printed = capsys.readouterr().out
-    assert "| random |" in printed and "best-by-reward in the space" in printed
+    assert "| random | 2/2 |" in printed and "Optimum of the evaluator: |" in printed
     data = json.loads((out / "compare.json").read_text())
     assert data["optimum"]["reward"] == pytest.approx(73.26, abs=1e-2)  # the CIFAR-100 reward
     assert {r["strategy"] for r in data["runs"]} == {"random", "evolution"}
@@ -130,51 +151,71 @@ def test_compare_command_errors_are_one_line(tmp_path, capsys) -> None:
     assert len(err) == 1 and "unknown strategy 'nope'" in err[0]
 
 
-# ---------------------------------------------------------------------- sample
-def test_sample_from_a_trained_run_reports_quality_against_the_prior(tmp_path, capsys) -> None:
-    run = tmp_path / "run"
-    overrides = [
-        f"out={run}",
-        "strategy=graphpnas",
-        "strategy.params={warmup: 4, steps: 2, pool: 8}",
-        "budget.queries=12",
-        "tracking.backends=[]",
-    ]
-    assert main(["search", "--config", str(EXPERIMENT), *overrides]) == 0
-    capsys.readouterr()
-    out = tmp_path / "archs.jsonl"
-    assert main(["sample", str(run), "-n", "60", "--out", str(out), "--seed", "1"]) == 0
-    lines = out.read_text().splitlines()
-    assert len(lines) == 60 and all(json.loads(line)["space"] == "nb201" for line in lines)
-    assert all(math.isfinite(json.loads(line)["meta"]["log_prob"]) for line in lines)
-    report = json.loads(out.with_suffix(".report.json").read_text())
-    assert report["validity"] == 1.0 and 0 < report["uniqueness"] <= 1.0
-    assert 0.0 <= report["novelty"] <= 1.0
-    assert 80 < report["prior_test_accuracy"]["mean"] < 92
-    assert report["space_mean_test_accuracy"] == pytest.approx(87.06, abs=0.01)
-    printed = capsys.readouterr().out
-    assert "novelty:" in printed and "test acc (cifar10, prior)" in printed
+PLUGIN = """
+from graphnas.evaluators.nb201_table import NB201TableEvaluator
+from graphnas.evaluators.registry import EVALUATORS
 
 
-def test_sample_from_a_space_prior(tmp_path, capsys) -> None:
-    out = tmp_path / "prior.jsonl"
-    assert main(["sample", "randwire_small", "-n", "3", "--out", str(out)]) == 0
-    assert len(out.read_text().splitlines()) == 3
-    report = json.loads(out.with_suffix(".report.json").read_text())
-    assert report["validity"] == 1.0 and "novelty" not in report
+@EVALUATORS.register("compare_plugin_named")
+class Named(NB201TableEvaluator):
+    reward_name = "score"
+    report_metric = None  # compare then reports the reward, under its name
+"""
 
 
-def test_sample_errors_are_one_line(tmp_path, capsys) -> None:
-    run = tmp_path / "evo"
-    overrides = [f"out={run}", "strategy=random", "budget.queries=3", "tracking.backends=[]"]
-    assert main(["search", "--config", str(EXPERIMENT), *overrides]) == 0
-    capsys.readouterr()
-    for args, needle in (
-        ([str(run)], "has no generator"),
-        (["no-such-space"], "unknown space"),
-        (["nb201", "-n", "0"], "-n"),
-        ([str(tmp_path)], "not a run directory"),
+def test_compare_workers_import_plug_ins_and_the_table_uses_the_evaluators_names(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """--import in the compare process reaches its spawned workers; reward name, reported
+    value and optimum all come from the evaluator."""
+    (tmp_path / "compare_plugin.py").write_text(textwrap.dedent(PLUGIN))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "cmp"
+    args = ["--strategies", "random", "--seeds", "2", "--jobs", "2", "--out", str(out)]
+    status = main(
+        [
+            "--import",
+            "compare_plugin",
+            "compare",
+            "--config",
+            str(EXPERIMENT),
+            *args,
+            *QUICK,
+            "evaluator.name=compare_plugin_named",
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    table = (out / "table.md").read_text()
+    assert "| strategy | runs | score @ 3 |" in table and "test_accuracy" not in table
+    data = json.loads((out / "compare.json").read_text())
+    assert data["metric"] == data["reward_name"] == "score"
+    assert data["optimum"]["reward"] == pytest.approx(91.6067, abs=1e-3)
+    for run in data["runs"]:
+        assert (
+            run["status"] == "finished" and run["anytime"][-1] == run["summary"]["best"]["reward"]
+        )
+
+
+def test_resume_continues_only_this_comparison(tmp_path, capsys) -> None:
+    base = load_search_config(EXPERIMENT, QUICK)
+    specs = [StrategySpec("random", "random")]
+    first = run_comparison(base, specs, [0], tmp_path, jobs=1)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    # A finished comparison resumed: every run is read back, nothing runs again.
+    ledger = tmp_path / "runs" / "random-seed0" / "ledger.jsonl"
+    before = ledger.read_bytes()
+    again = run_comparison(base, specs, [0], tmp_path, jobs=1, resume=True)
+    assert ledger.read_bytes() == before and again.records[0].anytime == first.records[0].anytime
+    assert json.loads((tmp_path / "plan.json").read_text())["group"] == plan["group"]
+    for other, needle in (
+        (([StrategySpec("evolution", "evolution")], [0]), "strategies"),
+        ((specs, [0, 1]), "seeds"),
     ):
-        status = main(["sample", *args, "--out", str(tmp_path / "x.jsonl")])
-        err = capsys.readouterr().err.strip().splitlines()
-        assert status == 2 and len(err) == 1 and needle in err[0], (args, err)
+        with pytest.raises(ConfigError, match=f"holds another comparison .*{needle}"):
+            run_comparison(base, *other, tmp_path, jobs=1, resume=True)
+    changed = load_search_config(EXPERIMENT, [*QUICK, "dataset=cifar100"])
+    with pytest.raises(ConfigError, match=r"config\.evaluator\.params\.dataset"):
+        run_comparison(changed, specs, [0], tmp_path, jobs=1, resume=True)
+    with pytest.raises(Exception, match="holds no comparison"):
+        run_comparison(base, specs, [0], tmp_path / "empty", jobs=1, resume=True)
+    assert not (tmp_path / "empty").exists()
