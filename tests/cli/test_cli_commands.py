@@ -54,7 +54,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def plugin(workdir: Path) -> str:
+def plugin(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A plug-in module in the working directory; forgotten by graphnas.plugins afterwards, so
+    later pool workers in this session do not try to import it."""
+    import graphnas.plugins
+
+    monkeypatch.setattr(graphnas.plugins, "_LOADED", list(graphnas.plugins.loaded_plugins()))
     (workdir / "graphnas_test_plugin.py").write_text(PLUGIN)
     return "graphnas_test_plugin"
 
