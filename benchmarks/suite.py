@@ -22,5 +22,23 @@ class Bench:
 
 
 SUITE: list[Bench] = [
+    Bench(
+        "supernet_ranking",
+        "supernet_ranking",
+        ("--cells", "16", "--warmup-steps", "30"),
+        ("--cells", "200", "--warmup-steps", "600"),
+    ),
+    Bench(
+        "supernet_cost",
+        "supernet_cost",
+        ("--steps", "4", "--cells", "3", "--train-cells", "1"),
+        ("--steps", "30", "--cells", "10", "--train-cells", "2"),
+    ),
+    Bench(
+        "supernet_search",
+        "supernet_search",
+        ("--seeds", "1", "--queries", "4", "--warmup-steps", "10"),
+        ("--seeds", "2", "--queries", "60"),
+    ),
     # Bench("search_overhead", "search_overhead", ("--queries", "10"), ("--queries", "100")),
 ]

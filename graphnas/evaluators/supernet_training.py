@@ -142,7 +142,8 @@ class SupernetTrainer:
         self._calibration: list[Tensor] | None = None
 
     # ---------------------------------------------------------------- training
-    def _batch(self, step: int) -> tuple[Tensor, Tensor]:
+    def batch(self, step: int) -> tuple[Tensor, Tensor]:
+        """The uint8 images [B, 3, S, S] and labels [B] of training step `step`."""
         per_epoch = len(self.loader)
         epoch, position = divmod(step, per_epoch)
         if self._order is None or self._order[0] != epoch:
@@ -155,7 +156,7 @@ class SupernetTrainer:
 
     def train_step(self, arch: ArchGraph) -> float:
         """One SGD step of `arch`'s path on the next batch; returns the batch loss."""
-        images, labels = self._batch(self.steps)
+        images, labels = self.batch(self.steps)
         x = self.augment(images, generator_for(self.seed, "supernet-augment", self.steps))
         self.supernet.train()
         logits = self.supernet(x, arch)
