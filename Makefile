@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.graphnas-installed
 BIN := $(VENV)/bin
 
-.PHONY: venv demo test test-all lint format clean-venv
+.PHONY: venv demo test test-all bench bench-quick lint format clean-venv
 
 venv: $(STAMP)
 
@@ -30,6 +30,16 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ""
+
+# Every figure BENCHMARKS.md quotes (benchmarks/suite.py, full mode: about 20 min on an idle 2-core
+# machine), then its tables regenerated from benchmarks/results/. bench-quick: the CI-sized mode
+# (records in benchmarks/results/quick/, BENCHMARKS.md untouched).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --mode full
+	$(BIN)/python -m benchmarks render
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks --mode quick
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

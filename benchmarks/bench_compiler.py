@@ -12,7 +12,7 @@ Also measured in the same run: dense fp32 matmul FLOP/s (the machine's practical
 fraction of it the compiled networks achieve (training FLOPs = 3 x forward, forward FLOPs =
 2 x multiply-accumulates), and compile time per architecture for a 3 x 32-node RandWire.
 
-Usage: python benchmarks/bench_compiler.py [--rounds 5] [--threads 1] [--out FILE.md]
+Usage: python benchmarks/bench_compiler.py [--rounds 5] [--threads 1] [--json PATH]
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ import copy
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from record import add_json_option, write_record
 from torch import Tensor, nn
 
 from graphnas.compiler import compile_arch
@@ -191,7 +192,8 @@ def bench_arch(
     rounds: int,
     steps: int,
     peak: tuple[float, float],
-) -> list[str]:
+) -> list[dict[str, Any]]:
+    """One row per variant: img/s (wall and per CPU-second), ratios to naive, % of matmul peak."""
     compiled = compiled_factory(False)
     compiled_cl = compiled_factory(True)
     n_naive = sum(p.numel() for p in naive.parameters())
@@ -206,14 +208,28 @@ def bench_arch(
     }
     result = compare(label, variants, batch, rounds, steps)
     base_wall, base_cpu = result["naive"]
-    rows = []
     train_flops = 3 * 2 * flops
-    for name, (wall, cpu) in result.items():
-        rows.append(
-            f"| {label} | {name} | {n_comp:,} | {wall:.1f} | {wall / base_wall:.2f}x | "
-            f"{cpu:.1f} | {cpu / base_cpu:.2f}x | {100 * train_flops * cpu / peak[1]:.0f}% |"
-        )
-    return rows
+    return [
+        {
+            "network": label,
+            "variant": name,
+            "params": n_comp,
+            "img_s_wall": wall,
+            "vs_naive_wall": wall / base_wall,
+            "img_s_cpu": cpu,
+            "vs_naive_cpu": cpu / base_cpu,
+            "peak_pct": 100 * train_flops * cpu / peak[1],
+        }
+        for name, (wall, cpu) in result.items()
+    ]
+
+
+def table_line(row: dict[str, Any]) -> str:
+    return (
+        f"| {row['network']} | {row['variant']} | {row['params']:,} | {row['img_s_wall']:.1f} | "
+        f"{row['vs_naive_wall']:.2f}x | {row['img_s_cpu']:.1f} | {row['vs_naive_cpu']:.2f}x | "
+        f"{row['peak_pct']:.0f}% |"
+    )
 
 
 def compile_time_ms(count: int) -> dict[str, float]:
@@ -240,7 +256,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2, help="training steps per round")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -257,6 +273,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     rng = np.random.default_rng(args.seed)
+    rows: list[dict[str, Any]] = []
 
     for name, size, classes, batch in (
         ("randwire_tiny", 64, 200, 32),
@@ -274,7 +291,7 @@ def main() -> None:
             return compile_arch(arch, space, network=net, channels_last=cl)
 
         compiled = factory(False)
-        lines += bench_arch(
+        rows += bench_arch(
             label,
             factory,
             naive_randwire(arch, space, net),
@@ -297,7 +314,7 @@ def main() -> None:
         return compile_arch(arch, space, channels_last=cl)
 
     label = f"NB201 {space.encode(arch)}, 32x32, batch 64"
-    lines += bench_arch(
+    rows += bench_arch(
         label,
         nb201_factory,
         naive_nb201(arch, net),
@@ -309,17 +326,22 @@ def main() -> None:
         args.steps,
         peak,
     )
+    lines += [table_line(row) for row in rows]
     ms = compile_time_ms(10)
+    rows.append(
+        {
+            "compile_ms_median": ms["median"],
+            "compile_ms_max": ms["max"],
+            "compile_ms_cpu": ms["cpu"],
+        }
+    )
+    rows.append({"matmul_gflops_wall": peak[0] / 1e9, "matmul_gflops_cpu": peak[1] / 1e9})
     lines += [
         "",
         f"compile_arch, 3 x 32-node RandWire (C=78, 10 archs): median {ms['median']:.0f} ms wall "
         f"(max {ms['max']:.0f} ms), median {ms['cpu']:.0f} ms process CPU per architecture",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    write_record(args.json, "compiler", "\n".join(lines), rows)
 
 
 if __name__ == "__main__":

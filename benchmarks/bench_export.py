@@ -11,7 +11,7 @@ Timed in one process, median of --repeats runs each, for the same architecture:
 Then the command a user runs, end to end in a fresh interpreter (Python start-up and imports
 included): `graphnas export arch.json --format svg --out arch.svg`.
 
-Usage: python benchmarks/bench_export.py [--repeats 7] [--out table.md]
+Usage: python benchmarks/bench_export.py [--repeats 7] [--json PATH]
 """
 
 from __future__ import annotations
@@ -28,10 +28,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from record import add_json_option, write_record
 
 from graphnas.export import arch_bytes
 from graphnas.graph import ArchGraph
 from graphnas.spaces import load_space
+
+PLAIN_DOT = "plain dot, bare DOT text (reference)"
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -81,7 +84,7 @@ def cli_seconds(arch: ArchGraph, repeats: int, engine: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    add_json_option(parser)
     args = parser.parse_args()
 
     arch = load_space("randwire_small").sample_prior(np.random.default_rng(0))
@@ -103,7 +106,7 @@ def main() -> None:
     if has_dot:
         rows.append(
             (
-                "plain dot, bare DOT text (reference)",
+                PLAIN_DOT,
                 median_seconds(lambda: plain_dot(arch), args.repeats),
             )
         )
@@ -116,10 +119,12 @@ def main() -> None:
     engine = "graphviz" if has_dot else "matplotlib"
     cli = cli_seconds(arch, max(3, args.repeats // 2), engine)
 
-    base = dict(rows).get("plain dot, bare DOT text (reference)")
+    rows.append((f"`graphnas export arch.json --format svg` ({engine}), whole command", cli))
+    base = dict(rows).get(PLAIN_DOT)
     lines = [
         f"RandWire 3 x 32 nodes ({arch.num_nodes} nodes, {arch.num_edges} edges), SVG, "
-        f"median of {args.repeats}",
+        f"median of {args.repeats} (the whole command: of {max(3, args.repeats // 2)}, "
+        "start-up included)",
         "",
         "| export | seconds | vs plain dot |",
         "|---|---|---|",
@@ -127,17 +132,13 @@ def main() -> None:
     for name, seconds in rows:
         ratio = f"{seconds / base:.2f}x" if base else "n/a"
         lines.append(f"| {name} | {seconds:.3f} | {ratio} |")
-    lines.append(
-        f"| `graphnas export arch.json --format svg` ({engine}), whole command "
-        f"incl. start-up | {cli:.3f} | {cli / base:.2f}x |"
-        if base
-        else f"| `graphnas export arch.json --format svg` ({engine}), whole command "
-        f"incl. start-up | {cli:.3f} | n/a |"
-    )
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n")
+    if not has_dot:
+        lines += ["", "graphviz's `dot` is not installed here: no graphviz rows."]
+    records = [
+        {"export": name, "seconds": seconds, "vs_plain_dot": seconds / base if base else None}
+        for name, seconds in rows
+    ]
+    write_record(args.json, "export", "\n".join(lines), records)
 
 
 if __name__ == "__main__":

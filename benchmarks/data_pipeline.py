@@ -8,7 +8,7 @@ ImageNet subset (5,000 JPEGs, ../shared/data/tiny-imagenet/tiny-imagenet-200-sub
 - Pillow per epoch (the usual torchvision-style Dataset): open and decode each JPEG with Pillow,
   convert to RGB, crop/flip/normalise per image, collate; with torch DataLoader workers 0 and 2.
 
-Run: .venv/bin/python benchmarks/data_pipeline.py [--epochs 2] [--out FILE.md]
+Run: .venv/bin/python benchmarks/data_pipeline.py [--epochs 2] [--json PATH]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from record import add_json_option, write_record, write_skip
 from torch.utils.data import DataLoader, Dataset
 
 from graphnas.data.augment import Augment
@@ -74,11 +75,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if not SUBSET.is_file():
-        raise SystemExit(f"{SUBSET}: the Tiny ImageNet subset is needed for this benchmark")
+        write_skip(args.json, "data_pipeline", f"{SUBSET} (the Tiny ImageNet subset) is absent")
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -148,11 +150,12 @@ def main() -> None:
         f"One-time decode into the cache: {build_s:.1f} s (all {total} images); later loads "
         f"(memory-mapped): {reload_s * 1e3:.0f} ms.",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    records = [
+        {"pipeline": name, "images_per_s": rate, "vs_pillow": rate / reference}
+        for name, rate in rows
+    ]
+    records.append({"cache_build_s": build_s, "cache_reload_s": reload_s, "images": total})
+    write_record(args.json, "data_pipeline", "\n".join(lines), records)
 
 
 if __name__ == "__main__":

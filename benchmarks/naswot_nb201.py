@@ -8,7 +8,7 @@ uniformly without replacement from the 15,625 (seeded); test accuracies come fro
 shipped in the package. Where ../shared/data/nb201/nb201_merged.csv is present, the tau of the
 first (2020, Jacobian) NASWOT version on the same cells is printed for comparison.
 
-Run: .venv/bin/python benchmarks/naswot_nb201.py --cells 500 --workers 2 [--out FILE.md]
+Run: .venv/bin/python benchmarks/naswot_nb201.py --cells 500 --workers 2 [--json PATH]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from record import add_json_option, write_record, write_skip
 from scipy.stats import kendalltau, spearmanr
 
 from graphnas.evaluators import POOLS
@@ -54,11 +55,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--workers", type=int, default=2, help="process pool workers; 0 = serial")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None)
+    add_json_option(parser)
     parser.add_argument("--scores", type=Path, default=None, help="write per-cell JSONL here")
     args = parser.parse_args()
     if not SUBSET.is_file():
-        raise SystemExit(f"{SUBSET}: the Tiny ImageNet subset is needed for the image batch")
+        write_skip(args.json, "naswot_nb201", f"{SUBSET} (the Tiny ImageNet subset) is absent")
+        return
 
     space = load_space("nb201")
     table = load_nb201_table()
@@ -139,11 +141,20 @@ def main() -> None:
             f"| for comparison: 2020 Jacobian NASWOT (CSV), its {len(both)} finite cells | "
             f"tau {old_tau:.3f} |"
         )
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    figures = {
+        "cells": len(archs),
+        "finite": len(ok),
+        "singular": singular,
+        "kendall_tau": tau,
+        "spearman_rho": rho,
+        "kendall_tau_finite": tau_finite,
+        "seconds_per_cell_mean": float(np.mean(cost)),
+        "seconds_per_cell_median": float(np.median(cost)),
+        "wall_seconds_per_cell": wall / len(archs),
+        "jacobian_cells": len(both),
+        "jacobian_tau": old_tau if both else None,
+    }
+    write_record(args.json, "naswot_nb201", "\n".join(lines), [figures])
     if not math.isfinite(tau):
         raise SystemExit("no finite Kendall tau")
 

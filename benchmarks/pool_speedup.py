@@ -6,7 +6,7 @@ evaluation the scaled-down experiment runs. Sequential evaluation runs in this p
 CPU threads (and again with CPUs/2 threads); the pool runs 2 workers with CPUs/2 threads each.
 The pool's start-up is timed apart. Rewards are checked to be identical to the CPUs/2-thread run.
 
-Run: .venv/bin/python benchmarks/pool_speedup.py [--archs 16] [--all-threads] [--out FILE.md]
+Run: .venv/bin/python benchmarks/pool_speedup.py [--archs 16] [--all-threads] [--json PATH]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from record import add_json_option, write_record
 
 from graphnas.evaluators import POOLS
 from graphnas.evaluators.pool import SerialPool
@@ -46,7 +47,7 @@ def main() -> None:
         action="store_true",
         help="also time sequential evaluation with every CPU thread",
     )
-    parser.add_argument("--out", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     data = f"tiny-imagenet:{SUBSET}" if SUBSET.is_file() else "synthetic:classes=10,size=32"
     space = load_space("randwire_tiny")
@@ -102,11 +103,20 @@ def main() -> None:
         "",
         f"Rewards identical to the sequential run with the same thread count per process: {same}",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    if not SUBSET.is_file():
+        lines.append(f"(synthetic images: {SUBSET} is absent)")
+    figures = {
+        "archs": args.archs,
+        "cpus": cores,
+        "startup_s": startup,
+        "sequential_all_threads_s": wall_all,
+        "sequential_s": wall_one,
+        "pool_s": wall_pool,
+        "speedup": wall_one / wall_pool,
+        "speedup_with_startup": wall_one / (wall_pool + startup),
+        "same_rewards": same,
+    }
+    write_record(args.json, "pool_speedup", "\n".join(lines), [figures])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ a CPU. Training: all 5,000 training images, SGD (Nesterov, momentum 0.9), cosine
 warm-up epoch, label smoothing 0.1, weight decay 5e-4 (not on BN/bias), crop (padding 4) + flip.
 Accuracy is measured on the official validation split (500 images; chance = 10%).
 
-Run: .venv/bin/python benchmarks/randwire_subset_curve.py --epochs 10 [--plot PNG] [--out MD]
+Run: .venv/bin/python benchmarks/randwire_subset_curve.py --epochs 10 [--plot PNG] [--json PATH]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from record import add_json_option, write_record, write_skip
 
 from graphnas.compiler import compile_arch
 from graphnas.data.spec import load_dataset
@@ -34,11 +35,12 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--plot", type=Path, default=None, help="write the curve as a PNG")
-    parser.add_argument("--out", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if not SUBSET.is_file():
-        raise SystemExit(f"{SUBSET}: the Tiny ImageNet subset is needed for this benchmark")
+        write_skip(args.json, "randwire_subset_curve", f"{SUBSET} (Tiny ImageNet subset) is absent")
+        return
     data = load_dataset(f"tiny-imagenet:{SUBSET}").resized(args.resolution)
     space = load_space("randwire_tiny")
     arch = space.sample_prior(np.random.default_rng(0))
@@ -85,11 +87,7 @@ def main() -> None:
         f"Final val top-1 {final['val_top1']:.1f}% = {final['val_top1'] / chance:.1f}x "
         f"chance; {result.train_images_per_s:.0f} training images/s.",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    write_record(args.json, "randwire_subset_curve", "\n".join(lines), list(result.history))
     if args.plot:
         import matplotlib
 

@@ -9,7 +9,7 @@ forward FLOPs from the compiler's analytic count) next to the measured peak of a
 in the same process with the same threads. It then times the proxy evaluation (TrainEvaluator)
 of the CPU experiment on a few sampled architectures.
 
-Run: .venv/bin/python benchmarks/randwire_training.py [--threads 1] [--out FILE.md]
+Run: .venv/bin/python benchmarks/randwire_training.py [--threads 1] [--proxy-archs 3] [--json PATH]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from record import add_json_option, write_record, write_skip
 
 from graphnas.compiler import compile_arch
 from graphnas.config import load_search_config
@@ -63,16 +64,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--proxy-archs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if not SUBSET.is_file():
-        raise SystemExit(f"{SUBSET}: the Tiny ImageNet subset is needed for this benchmark")
+        write_skip(args.json, "randwire_training", f"{SUBSET} (Tiny ImageNet subset) is absent")
+        return
     space = load_space("randwire_tiny")
     arch = space.sample_prior(np.random.default_rng(0))
     full = load_dataset(f"tiny-imagenet:{SUBSET}")
     peak = matmul_peak(args.threads)
-    rows = []
+    rows, records = [], []
     for label, network, data, batch, images in (
         ("full: C=78, 64x64", None, full, 32, 64),
         ("proxy: C=8, 32x32", {"channels": 8, "head_channels": 128}, full.resized(32), 50, 400),
@@ -82,6 +84,14 @@ def main() -> None:
         rows.append(
             f"| {label} | {flops / 1e6:.1f} | {rate:.1f} | {achieved / 1e9:.2f} | "
             f"{achieved / peak:.1%} |"
+        )
+        records.append(
+            {
+                "network": label,
+                "mflops": flops / 1e6,
+                "images_per_s": rate,
+                "of_peak": achieved / peak,
+            }
         )
 
     experiment = load_search_config(ROOT / "experiments/randwire_tinyimagenet_cpu.yaml")
@@ -102,17 +112,17 @@ def main() -> None:
         "| network | forward MFLOPs / image | training images/s | achieved GFLOP/s | of peak |",
         "|---|---|---|---|---|",
         *rows,
-        "",
-        f"Proxy evaluation of experiments/randwire_tinyimagenet_cpu.yaml ({args.proxy_archs} "
-        f"sampled architectures): {np.mean(costs):.1f} s each on average "
-        f"(min {min(costs):.1f}, max {max(costs):.1f}); rewards (val top-1 %): "
-        + ", ".join(f"{r:.1f}" for r in rewards),
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    if costs:
+        lines += [
+            "",
+            f"Proxy evaluation of experiments/randwire_tinyimagenet_cpu.yaml ({args.proxy_archs} "
+            f"sampled architectures): {np.mean(costs):.1f} s each on average "
+            f"(min {min(costs):.1f}, max {max(costs):.1f}); rewards (val top-1 %): "
+            + ", ".join(f"{r:.1f}" for r in rewards),
+        ]
+    records.append({"proxy_cost_s": costs, "proxy_rewards": rewards, "matmul_peak": peak})
+    write_record(args.json, "randwire_training", "\n".join(lines), records)
 
 
 if __name__ == "__main__":

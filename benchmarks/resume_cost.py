@@ -1,6 +1,6 @@
 """What crash safety costs: a checkpoint, a fsynced ledger line, and replaying a ledger on resume.
 
-    .venv/bin/python benchmarks/resume_cost.py [--queries 200] [--graphpnas-queries 30] [--out F.md]
+    .venv/bin/python benchmarks/resume_cost.py [--queries 200] [--graphpnas-queries 30] [--json P]
 
 NB201 table lookups (free evaluations, so the search's own costs are all there is to see),
 `experiments/nb201.yaml` with random search, evolution (default options) and GraphPNAS (its
@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import torch
+from record import add_json_option, write_record
 
 from graphnas.config import load_search_config
 from graphnas.search import resume_search, run_loop, run_search
@@ -95,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--graphpnas-queries", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=None, help="Also write the table here.")
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
     cases = [
@@ -111,19 +112,18 @@ def main() -> None:
         "| replay s | replay/run |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    records = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, strategy, queries in cases:
             m = measure(Path(tmp), name, strategy, queries)
+            records.append({"strategy": name, **m})
             rows.append(
                 f"| {name} | {m['queries']} | {m['run_s']:.2f} | {m['per_query_s']:.4f} | "
                 f"{m['checkpoint_ms']:.1f} | {m['kb']:.0f} | {100 * m['share']:.3f}% | "
                 f"{m['line_ms']:.2f} | {m['replay_s']:.2f} | {m['replay_ratio']:.2f} |"
             )
             print(rows[-1], flush=True)
-    table = "\n".join(rows)
-    if args.out:
-        args.out.write_text(table + "\n")
-    print(table)
+    write_record(args.json, "resume_cost", "\n".join(rows), records)
 
 
 if __name__ == "__main__":

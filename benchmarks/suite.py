@@ -22,6 +22,41 @@ class Bench:
 
 
 SUITE: list[Bench] = [
+    # Existing figures (GRAPH converted them): full mode scaled so that together they take about
+    # 20 min on an idle 2-core machine; each BENCHMARKS.md section says what was scaled down.
+    Bench("export", "bench_export", ("--repeats", "2"), ("--repeats", "7")),
+    Bench(
+        "compiler",
+        "bench_compiler",
+        ("--rounds", "1", "--steps", "1"),
+        ("--rounds", "3", "--steps", "2"),
+    ),
+    Bench("data_pipeline", "data_pipeline", ("--epochs", "1"), ("--epochs", "2")),
+    Bench(
+        "randwire_training",
+        "randwire_training",
+        ("--threads", "1", "--proxy-archs", "0"),
+        ("--threads", "1", "--proxy-archs", "1"),
+    ),
+    Bench(
+        "randwire_subset_curve",
+        "randwire_subset_curve",
+        ("--epochs", "1", "--channels", "8", "--resolution", "16"),
+        ("--epochs", "5"),
+    ),
+    Bench(
+        "naswot_nb201",
+        "naswot_nb201",
+        ("--cells", "12", "--workers", "0"),
+        ("--cells", "200", "--workers", "2"),
+    ),
+    Bench("pool_speedup", "pool_speedup", ("--archs", "2"), ("--archs", "16")),
+    Bench(
+        "resume_cost",
+        "resume_cost",
+        ("--queries", "30", "--graphpnas-queries", "4"),
+        ("--queries", "200", "--graphpnas-queries", "30"),
+    ),
     Bench(
         "supernet_ranking",
         "supernet_ranking",
