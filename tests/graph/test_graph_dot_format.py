@@ -120,3 +120,26 @@ def test_an_edge_dropped_from_a_written_file_is_not_silently_accepted_when_a_nod
         line for line in text.splitlines() if not line.strip().startswith("n1 ")
     )
     refused(without_node, "node n1 is not declared")
+
+
+@pytest.mark.parametrize(
+    "text", ["hello world\n", "digraph { 0 -> 1 -> 2 -> 0 }\n", "strict digraph {}\n", "\ufeff"]
+)
+def test_graphnas_export_refuses_a_dot_it_does_not_understand(tmp_path, capsys, text):
+    from graphnas.cli import main
+
+    source, out = tmp_path / "in.dot", tmp_path / "out.json"
+    source.write_text(text, encoding="utf-8")
+    assert main(["export", str(source), "--format", "json", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "in.dot" in err
+    assert not out.exists()
+
+
+def test_graphnas_export_reads_a_rewrapped_dot_back(tmp_path):
+    from graphnas.cli import main
+
+    source, out = tmp_path / "in.dot", tmp_path / "out.json"
+    source.write_text(written(STAGED).replace(", ", ",\n"), encoding="utf-8")
+    assert main(["export", str(source), "--format", "json", "--out", str(out)]) == 0
+    assert ArchGraph.from_json(out.read_text()) == STAGED
