@@ -77,9 +77,6 @@ class CompiledNet(nn.Module):
         state["_compiled_body"] = None
         return state
 
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
-
     def extra_repr(self) -> str:
         return (
             f"space={self.space_name!r}, kind={self.kind!r}, input_size={self.input_size}, "
