@@ -1,6 +1,6 @@
 """Generator sampling throughput: graphs/s batched vs one graph at a time, in one process.
 
-    .venv/bin/python benchmarks/generator_throughput.py [--threads 1] [--repeats 3]
+    .venv/bin/python benchmarks/generator_throughput.py [--threads 1] [--repeats 3] [--json PATH]
 
 Spaces: NB201 cells, one 32-node RandWire stage, and the three-stage RandWire small regime
 (3 x 32 nodes, stages generated side by side). For each generator (GraphPNAS, the ENAS LSTM) it
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import torch
+from nb201_runs import write_record
 
 from graphnas.generators import GraphPNASGenerator, LSTMController
 from graphnas.spaces import load_space
@@ -44,14 +46,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--singles", type=int, default=20, help="one-at-a-time calls per timing")
+    parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
-    print(
+    lines = [
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)",
+        "",
         "| space | generator | 1 at a time (graphs/s) | batch 100 | batch 1000 "
-        "| x at 100 | x at 1000 |"
-    )
-    print("|---|---|---|---|---|---|---|")
+        "| x at 100 | x at 1000 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rows = []
     for label, spec in SPACES.items():
         space = load_space(spec)
         for cls in (GraphPNASGenerator, LSTMController):
@@ -61,11 +66,20 @@ def main() -> None:
             single = graphs_per_second(model, 1, args.singles, args.repeats)
             b100 = graphs_per_second(model, 100, 1, args.repeats)
             b1000 = graphs_per_second(model, 1000, 1, args.repeats)
-            print(
+            lines.append(
                 f"| {label} | {cls.kind} | {single:.1f} | {b100:.0f} | {b1000:.0f} | "
-                f"{b100 / single:.1f} | {b1000 / single:.1f} |",
-                flush=True,
+                f"{b100 / single:.1f} | {b1000 / single:.1f} |"
             )
+            rows.append(
+                {
+                    "space": label,
+                    "generator": cls.kind,
+                    "single": single,
+                    "b100": b100,
+                    "b1000": b1000,
+                }
+            )
+    write_record(args.json, "generator_throughput", "\n".join(lines), rows)
 
 
 if __name__ == "__main__":

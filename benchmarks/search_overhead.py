@@ -1,6 +1,7 @@
 """Search overhead per query: what a search step costs besides the evaluator, median over a run.
 
-    .venv/bin/python benchmarks/search_overhead.py [--queries 100] [--randwire-queries 30]
+    .venv/bin/python benchmarks/search_overhead.py [--queries 100] [--randwire-queries 30] \
+        [--json PATH]
 
 Each step of the loop (ask -> hash/dedupe -> evaluate -> tell) is timed from one `ask` to the next;
 the evaluator's own time is subtracted. Two settings:
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import torch
+from nb201_runs import write_record
 
 from graphnas.config import BudgetConfig, load_search_config
 from graphnas.evaluators import EVALUATORS
@@ -55,6 +57,12 @@ class Timed:
 
     def load_state_dict(self, state):
         self.strategy.load_state_dict(state)
+
+    def metrics(self):
+        return self.strategy.metrics()
+
+    def search_cost_s(self):
+        return self.strategy.search_cost_s()
 
     def evaluate(self, archs):
         start = time.perf_counter()
@@ -98,6 +106,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--randwire-queries", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = load_search_config(ROOT / "experiments" / "nb201.yaml")
@@ -114,14 +123,27 @@ def main() -> None:
     rows.append(
         ("randwire 3x32", measure(randwire, "graphpnas", {}, DegreeReward(), args.randwire_queries))
     )
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
-    print("| space | strategy | queries | median overhead s/query | p90 s | total s |")
-    print("|---|---|---|---|---|---|")
+    lines = [
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)",
+        "",
+        "| space | strategy | queries | median overhead s/query | p90 s | total s |",
+        "|---|---|---|---|---|---|",
+    ]
     for label, row in rows:
-        print(
+        lines.append(
             f"| {label} | {row['strategy']} | {row['queries']} | {row['median_s']:.4f} | "
             f"{row['p90_s']:.4f} | {row['total_s']:.1f} |"
         )
+    lines.append(
+        "\nGoals: under 0.2 s per NB201 query, under 2 s per 32-node RandWire query (the first "
+        "row is the recipe's default strategy, surrogate-ranked proposals included)."
+    )
+    write_record(
+        args.json,
+        "search_overhead",
+        "\n".join(lines),
+        [{"space": label, **row} for label, row in rows],
+    )
 
 
 if __name__ == "__main__":

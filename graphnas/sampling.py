@@ -1,57 +1,72 @@
 """`graphnas sample`: draw architectures from a search's trained generator, or from a space's prior,
-and describe the draw.
+and describe the draw with the distribution metrics of `graphnas.distribution`.
 
-The report gives validity (fraction valid in the space), uniqueness (distinct canonical hashes),
-novelty (fraction not evaluated by the search, for a run directory) and, on NAS-Bench-201, the
-test accuracy of the samples (mean and quantiles, looked up in the table) next to that of as many
-draws from the uniform prior and the mean over the whole space.
+A run directory is rebuilt from its own config (space, strategy and evaluator seeded as the search
+seeded them) and checkpoint; the generator is the strategy's `model`. Novelty is measured against
+the run's ledger. Quality and top-1%/5% shares are reported where the evaluator knows every value of
+its report metric over the space (`metric_column(metric)`, e.g. a benchmark table), next to as many
+draws from the space's prior for reference; nothing here knows any particular space or table.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from graphnas.distribution import (
+    Support,
+    effective_support,
+    identity_metrics,
+    quality,
+    top_shares,
+)
 from graphnas.errors import GraphnasError, InputFileError
 from graphnas.graph import ArchGraph
-from graphnas.rundir import RunDir, json_safe, read_jsonl
+from graphnas.runfiles import json_safe
 from graphnas.spaces import SearchSpace, load_space
 
-QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+ENUMERATE_LIMIT = 20_000  # spaces up to this size get an exact entropy (every arch scored)
+SCORE_BATCH = 2048
 
 
 @dataclass
 class Source:
-    """Where samples come from: a trained generator (run directory) or a space's prior."""
+    """Where samples come from: a trained generator (run directory) or a space's prior.
+
+    `evaluated`: hashes in the run's ledger (None for a prior); `evaluator`: the run's evaluator,
+    used for quality where it knows the whole space (None: no quality)."""
 
     space: SearchSpace
     description: str
-    generator: Any | None = None  # an AutoregressiveGenerator, None for the prior
-    evaluated: set[str] = field(default_factory=set)
-    evaluator: dict[str, Any] | None = None  # the run's evaluator config
+    generator: Any | None = None  # an AutoregressiveGenerator; None for the prior
+    evaluated: set[str] | None = None
+    evaluator: Any | None = None
 
 
 def open_source(target: str, device: str = "cpu") -> Source:
     """A run directory (with config.yaml and checkpoint.pt) or a space name/YAML path."""
     path = Path(target)
     if path.is_dir():
-        return _run_source(RunDir(path), device)
+        return _run_source(path, device)
     space = load_space(target)
     return Source(space, f"the prior of space {space.name!r}")
 
 
-def _run_source(run: RunDir, device: str) -> Source:
+def _run_source(path: Path, device: str) -> Source:
     from graphnas.config import load_search_config
-    from graphnas.resume import load_checkpoint
-    from graphnas.search import component_seed
+    from graphnas.evaluators.recipe import EvaluatorRecipe
+    from graphnas.search.checkpoint import load_checkpoint
+    from graphnas.search.rundir import RunDir
+    from graphnas.seeding import component_seed
     from graphnas.strategies import STRATEGIES
 
+    run = RunDir(path)
     if not run.config.is_file():
         raise InputFileError(f"{run.path}: not a run directory (no config.yaml)")
     if not run.checkpoint.is_file():
@@ -73,30 +88,38 @@ def _run_source(run: RunDir, device: str) -> Source:
             f"sample the space's prior instead (graphnas sample {config.space})"
         )
     strategy.load_state_dict(load_checkpoint(run.checkpoint)["strategy"])
-    evaluated = {str(e["hash"]) for e in read_jsonl(run.ledger)} if run.ledger.exists() else set()
+    recipe = EvaluatorRecipe.of(
+        config.evaluator, space, seed=component_seed(config.seed, "evaluator")
+    )
+    evaluated = {str(e["hash"]) for e in run.read_ledger()} if run.ledger.exists() else set()
     return Source(
         space,
         f"the generator of run {run.path} ({config.strategy.name}, {len(evaluated)} evaluated)",
         strategy.model,
         evaluated,
-        {"name": config.evaluator.name, "params": dict(config.evaluator.params)},
+        recipe.build(torch.device(device), space=space),
     )
 
 
 def draw(
     source: Source, n: int, seed: int = 0, temperature: float | None = None
 ) -> list[ArchGraph]:
-    """n architectures; generator samples carry their log-probability in `meta`."""
+    """n architectures; generator samples (and draws from a uniform prior) carry their
+    log-probability in `meta["log_prob"]`."""
     if n < 1:
         raise GraphnasError(f"-n: must be >= 1, got {n}")
     if temperature is not None and not temperature > 0:
         raise GraphnasError(f"--temperature: must be > 0, got {temperature}")
     if source.generator is None:
         rng = np.random.default_rng(seed)
-        return [source.space.sample_prior(rng) for _ in range(n)]
+        archs = [source.space.sample_prior(rng) for _ in range(n)]
+        if not source.space.uniform_prior:
+            return archs
+        log_prob = -math.log(source.space.size())
+        return [a.replace(meta={"log_prob": log_prob}) for a in archs]
     model = source.generator
     rng_t = torch.Generator(device=model.device).manual_seed(seed)
-    archs: list[ArchGraph] = []
+    archs = []
     for start in range(0, n, 1000):
         batch = model.sample(min(1000, n - start), rng_t, temperature)
         archs += [
@@ -106,59 +129,82 @@ def draw(
     return archs
 
 
-def report(source: Source, archs: list[ArchGraph], seed: int = 0) -> dict[str, Any]:
-    """Validity, uniqueness, novelty and (NB201) test accuracy against the uniform prior."""
+def report(
+    source: Source, archs: list[ArchGraph], seed: int = 0, temperature: float | None = None
+) -> dict[str, Any]:
+    """The distribution metrics of `archs` drawn from `source` (at `temperature`)."""
     space = source.space
-    valid = [a for a in archs if space.is_valid(a)]
-    hashes = [space.canonical_hash(a) for a in valid]
+    hashes = [space.canonical_hash(a) if space.is_valid(a) else None for a in archs]
     out: dict[str, Any] = {
         "source": source.description,
-        "samples": len(archs),
-        "validity": len(valid) / len(archs),
-        "uniqueness": len(set(hashes)) / len(archs),
+        **identity_metrics(hashes, source.evaluated),
+        "effective_support": support_of(source, archs, hashes, temperature).to_dict(),
     }
-    if source.generator is not None:
-        novel = [h for h in hashes if h not in source.evaluated]
-        out["novelty"] = len(novel) / len(archs)
-        out["novel_unique"] = len(set(novel))
-    if space.kind == "nb201":
-        out.update(_nb201_quality(source, valid, seed))
+    column = _space_column(source.evaluator)
+    if column is not None:
+        metric, values = column
+        valid = [a for a, h in zip(archs, hashes, strict=True) if h is not None]
+        rng = np.random.default_rng(seed + 1)
+        prior = [space.sample_prior(rng) for _ in range(len(archs))]
+        out["quality"] = {"metric": metric, **_quality_of(source.evaluator, metric, valid, values)}
+        out["prior_quality"] = {
+            "metric": metric,
+            **_quality_of(source.evaluator, metric, prior, values),
+        }
+        out["space_mean"] = float(np.mean(values))
     return out
 
 
-def _nb201_quality(source: Source, archs: list[ArchGraph], seed: int) -> dict[str, Any]:
-    from graphnas.evaluators.nb201_table import NB201TableEvaluator
+def support_of(
+    source: Source,
+    archs: list[ArchGraph],
+    hashes: list[str | None],
+    temperature: float | None = None,
+) -> Support:
+    """Effective support of the distribution `archs` were drawn from (exact where possible)."""
+    space = source.space
+    if source.generator is None:
+        size = space.size() if space.uniform_prior else None
+        return effective_support(uniform_size=size, hashes=[h for h in hashes if h is not None])
+    space_log_probs = None
+    if space.size() <= ENUMERATE_LIMIT:
+        every = list(space.enumerate())
+        with torch.no_grad():
+            space_log_probs = torch.cat(
+                [
+                    source.generator.log_prob(every[i : i + SCORE_BATCH], temperature).cpu()
+                    for i in range(0, len(every), SCORE_BATCH)
+                ]
+            ).tolist()
+    return effective_support(
+        space_log_probs=space_log_probs,
+        sample_log_probs=[a.meta.get("log_prob", math.nan) for a in archs],
+        hashes=[h for h in hashes if h is not None],
+    )
 
-    params = dict((source.evaluator or {}).get("params") or {})
-    dataset = params.get("dataset", "cifar10")
-    evaluator = NB201TableEvaluator(source.space, dataset=dataset)
-    rng = np.random.default_rng(seed + 1)
-    prior = [source.space.sample_prior(rng) for _ in range(len(archs))]
-    space_mean = float(np.mean(evaluator.table.columns[f"test_{evaluator.dataset}"]))
-    return {
-        "dataset": evaluator.dataset,
-        "test_accuracy": _stats([r.metrics["test_accuracy"] for r in evaluator.evaluate(archs)]),
-        "prior_test_accuracy": _stats(
-            [r.metrics["test_accuracy"] for r in evaluator.evaluate(prior)]
-        ),
-        "space_mean_test_accuracy": space_mean,
-    }
+
+def _space_column(evaluator: Any) -> tuple[str, np.ndarray] | None:
+    """(report metric, its value for every architecture of the space) where the evaluator
+    knows them (`metric_values`), else None."""
+    from graphnas.evaluators.base import report_metric_of
+
+    if evaluator is None:
+        return None
+    metric = report_metric_of(evaluator) or "reward"
+    values = evaluator.metric_values(metric) if hasattr(evaluator, "metric_values") else None
+    return None if values is None else (metric, np.asarray(values, dtype=np.float64))
 
 
-def _stats(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"mean": math.nan}
-    q = np.quantile(np.array(values, dtype=float), QUANTILES)
-    return {
-        "mean": statistics.mean(values),
-        **{f"q{int(p * 100):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)},
-    }
+def _quality_of(
+    evaluator: Any, metric: str, archs: list[ArchGraph], space_values: np.ndarray
+) -> dict[str, Any]:
+    results = [r for r in evaluator.evaluate(archs) if r.ok]
+    values = [r.reward if metric == "reward" else float(r.metrics[metric]) for r in results]
+    return {**quality(values), **top_shares(values, space_values)}
 
 
 def write_jsonl(archs: list[ArchGraph], path: Path) -> None:
     """One architecture JSON object per line."""
-    import json
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         for arch in archs:
@@ -167,23 +213,29 @@ def write_jsonl(archs: list[ArchGraph], path: Path) -> None:
 
 def format_report(summary: dict[str, Any]) -> list[str]:
     """Human-readable lines of a report."""
+    support = summary["effective_support"]
     lines = [
         f"source:      {summary['source']}",
         f"samples:     {summary['samples']}",
         f"validity:    {summary['validity']:.3f}",
-        f"uniqueness:  {summary['uniqueness']:.3f}",
+        f"uniqueness:  {summary['uniqueness']:.3f} ({summary['distinct']} distinct)",
+        f"support:     {support['value']:.1f} effective architectures "
+        f"(exp entropy, {support['method']})",
     ]
     if "novelty" in summary:
         lines.append(
             f"novelty:     {summary['novelty']:.3f} not evaluated by the search "
-            f"({summary['novel_unique']} distinct new networks)"
+            f"({summary['novel_distinct']} distinct new networks)"
         )
-    if "test_accuracy" in summary:
-        for key, label in (("test_accuracy", "samples"), ("prior_test_accuracy", "prior")):
+    for key, label in (("quality", "samples"), ("prior_quality", "prior")):
+        if key in summary:
             s = summary[key]
-            quantiles = ", ".join(f"{k}={v:.2f}" for k, v in s.items() if k != "mean")
+            quantiles = ", ".join(f"{k}={s[k]:.2f}" for k in s if k.startswith("q"))
             lines.append(
-                f"test acc ({summary['dataset']}, {label}): mean {s['mean']:.3f}; {quantiles}"
+                f"{s['metric']} ({label}): mean {s['mean']:.3f}; {quantiles}; "
+                f"top 1% {s['top1']['share']:.3f}, top 5% {s['top5']['share']:.3f} "
+                f"(>= {s['top5']['threshold']:.2f})"
             )
-        lines.append(f"space mean test acc: {summary['space_mean_test_accuracy']:.3f}")
+    if "space_mean" in summary:
+        lines.append(f"space mean:  {summary['space_mean']:.3f}")
     return lines

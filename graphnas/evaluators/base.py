@@ -115,6 +115,12 @@ class NamedRewardMixin:
         del metric
         return None
 
+    def metric_values(self, metric: str | None = None) -> Any | None:
+        """Every value of `metric` (None: the reward) over the whole space, as an array, where
+        the evaluator knows them (a benchmark table); None otherwise."""
+        del metric
+        return None
+
 
 def reward_name_of(evaluator: object) -> str:
     """The evaluator's name for its reward ("reward" unless it says otherwise)."""

@@ -181,6 +181,13 @@ class NB201TableEvaluator(NamedRewardMixin):
         valid = f"{self.reward_name}, test_accuracy, test_cifar10, test_cifar100, "
         raise ConfigError(f"nb201_table: no metric {metric!r} to rank by; expected {valid}params")
 
+    def metric_values(self, metric: str | None = None) -> np.ndarray | None:
+        """[15625] values of `metric` per row (see `metric_column`); None for other metrics."""
+        try:
+            return self.metric_column(metric)
+        except ConfigError:
+            return None
+
     def optimum(self, metric: str | None = None) -> dict[str, Any]:
         """The best cell of the table by `metric` (None: the reward); the first row wins ties
         (isomorphic cells share their values and their canonical hash)."""

@@ -30,8 +30,8 @@ from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.base import Strategy
 from graphnas.strategies.history import Entry, History
-from graphnas.strategies.surrogate import GaussianProcess, decision_features, expected_improvement
-from graphnas.strategies.update_rules import build_update_rule
+from graphnas.strategies.surrogate import Surrogate
+from graphnas.strategies.update_rules import UpdateContext, build_update_rule
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
@@ -47,7 +47,9 @@ class GeneratorStrategy(Strategy):
     """Ask/tell search driven by a trainable generator; see the module docstring.
 
     Loop options: `warmup` prior draws, Adam `lr`, `pool` samples per draw, `propose` mode,
-    `rounds` growing pools; `generator` options go to the generator class, `update` names the
+    `rounds` growing pools, `propose_temperature` of the pools (sharper than the generator's own
+    temperature: proposals exploit while the learned distribution stays broad); `generator`
+    options go to the generator class, `update` names the
     rule (`"elite"`) or gives it with its options (`{name: elite, top_k: 5}`), see
     `graphnas.strategies.update_rules`.
     """
@@ -69,13 +71,16 @@ class GeneratorStrategy(Strategy):
         pool: int = 64,
         propose: str = "sample",
         rounds: int = 3,
+        propose_temperature: float | None = None,
         generator: dict[str, Any] | None = None,
     ) -> None:
         if propose not in PROPOSE_MODES:
             raise ConfigError(f"propose: {propose!r} is not one of {', '.join(PROPOSE_MODES)}")
         if warmup < 0 or pool < 1 or rounds < 1 or not lr > 0:
             raise ConfigError("warmup must be >= 0, pool and rounds >= 1, lr > 0")
-        self.rule = build_update_rule(self.default_update if update is None else update)
+        if propose_temperature is not None and not propose_temperature > 0:
+            raise ConfigError(f"propose_temperature: must be > 0, got {propose_temperature}")
+        self.rule = build_update_rule(update or self.default_update, self.default_update)
         self.space = space
         self.seed = int(seed)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
@@ -84,6 +89,7 @@ class GeneratorStrategy(Strategy):
         self.pool = int(pool)
         self.propose = propose
         self.rounds = int(rounds)
+        self.propose_temperature = propose_temperature
         self.generator_options = dict(generator or {})
         self.rng = make_rng(seed)
         self.torch_rng = torch.Generator(device=self.device)
@@ -92,8 +98,8 @@ class GeneratorStrategy(Strategy):
         self.support: dict[str, dict[str, Any] | None] = {}
         self.updates = 0
         self.last_metrics: dict[str, float] = {}
-        self._features: dict[str, torch.Tensor] = {}  # surrogate inputs by hash (derived data)
         self.model, self.optimizer = self._fresh_model(self.seed)
+        self.surrogate = Surrogate(self.model.structure)
 
     # ------------------------------------------------------------------ model
     def _fresh_model(self, init_seed: int) -> tuple[AutoregressiveGenerator, torch.optim.Optimizer]:
@@ -136,7 +142,7 @@ class GeneratorStrategy(Strategy):
 
     def _novel_samples(self, n: int) -> list[ArchGraph]:
         """n generator samples of networks not known yet: draws from p(G | G unseen) by growing
-        pools at the generator's temperature, then hotter pools, then the prior; with
+        pools at the proposal temperature, then hotter pools, then the prior; with
         `propose: surrogate` the novel graphs of the pool are ranked by expected improvement."""
         candidates: list[tuple[ArchGraph, str]] = []
         digests: dict[ArchGraph, str] = {}  # a pool repeats graphs: hash each once
@@ -164,28 +170,23 @@ class GeneratorStrategy(Strategy):
     def _by_expected_improvement(
         self, candidates: list[tuple[ArchGraph, str]]
     ) -> list[tuple[ArchGraph, str]]:
-        """`candidates` best first by the expected improvement of a GP fitted on the history
-        (in sampling order while fewer than two evaluated graphs can be encoded)."""
-        known = [(self.trainable(e), e) for e in self.history.entries if e.ok]
-        known = [(arch, e) for arch, e in known if arch is not None]
-        if len(known) < 2 or len(candidates) < 2:
+        """`candidates` best first by the expected improvement of the surrogate fitted on the
+        history (in sampling order while fewer than two evaluated graphs can be encoded)."""
+        if len(candidates) < 2 or not self.surrogate.fit(self._trained_pairs()):
             return candidates
-        structure = self.model.structure
-        for arch, entry in known:
-            if entry.hash not in self._features:
-                self._features[entry.hash] = decision_features(structure, [arch])[0]
-        x = torch.stack([self._features[e.hash] for _, e in known])
-        y = torch.tensor([e.reward for _, e in known], dtype=torch.float64)
-        process = GaussianProcess().fit(x, y)
-        mean, std = process.predict(decision_features(structure, [a for a, _ in candidates]))
-        gain = expected_improvement(mean, std, float(y.max()))
+        gain = self.surrogate.expected_improvement([a for a, _ in candidates])
         order = sorted(range(len(candidates)), key=lambda i: -float(gain[i]))
         return [candidates[i] for i in order]
 
+    def _trained_pairs(self) -> list[tuple[ArchGraph, Entry]]:
+        pairs = [(self.trainable(e), e) for e in self.history.entries if e.ok]
+        return [(arch, e) for arch, e in pairs if arch is not None]
+
     def _pool_schedule(self, n: int) -> list[tuple[int, float]]:
         """(pool size, temperature) of each attempt: `rounds` pools growing GROW-fold at the
-        generator's temperature, then HOT_ROUNDS of the largest pool, each HOTTER."""
-        base = self.model.temperature
+        proposal temperature (`propose_temperature`, default the generator's own), then
+        HOT_ROUNDS of the largest pool, each HOTTER."""
+        base = self.propose_temperature or self.model.temperature
         sizes = [max(self.pool, n) * GROW**r for r in range(self.rounds)]
         hot = [(sizes[-1], base * HOTTER ** (k + 1)) for k in range(HOT_ROUNDS)]
         return [(size, base) for size in sizes] + hot
@@ -202,7 +203,8 @@ class GeneratorStrategy(Strategy):
         fresh = self.rule.wants_fresh_generator(self.history, self.trainable)
         if fresh:
             self.model, self.optimizer = self._fresh_model(self.seed + 1 + self.updates)
-        metrics = self.rule.update(self.model, self.optimizer, self.history, new, self.trainable)
+        context = UpdateContext(self.history, new, self.trainable, self.torch_rng, self.surrogate)
+        metrics = self.rule.update(self.model, self.optimizer, context)
         self.last_metrics = {**metrics, "fresh_generator": float(fresh)}
         self.updates += 1
 

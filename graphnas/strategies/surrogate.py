@@ -5,7 +5,8 @@ fixed layout ([n, F] float64: per block, each decided node op, each edge that ma
 and each edge label), so any space a generator can produce has a fixed-width encoding and two
 graphs differing in d decisions are at squared distance 2d. The GP (squared-exponential kernel on
 those features, standardised targets, the length scale picked by marginal likelihood from a short
-grid) is fitted on the evaluated graphs; `expected_improvement` ranks candidates.
+grid) is fitted on the evaluated graphs; `expected_improvement` ranks candidates. `Surrogate`
+ties them to a search's history (features cached by canonical hash).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 
 from graphnas.generators.structure import GenerationStructure
 from graphnas.graph import ArchGraph
+from graphnas.strategies.history import Entry
 
 LENGTH_SCALES = (1.0, 1.5, 2.0, 3.0, 4.0)
 NOISE = 1e-2
@@ -26,20 +28,24 @@ NOISE = 1e-2
 def decision_features(structure: GenerationStructure, archs: Sequence[ArchGraph]) -> torch.Tensor:
     """[n, F] float64 one-hot decisions of `archs` (see the module docstring)."""
     tensors, _ = structure.encode(archs)
-    rows_of = structure.rows_of(len(archs)).to(tensors.node_op.device)
+    device = tensors.adj.device
+    blocks = structure.num_blocks
     parts = []
-    if structure.node_vocab:
-        decide = structure.decide_op.to(tensors.node_op.device)[rows_of]  # [R, n]
-        ops = F.one_hot(tensors.node_op.clamp(min=0), len(structure.node_vocab))
-        parts.append((ops * (decide & (tensors.node_op >= 0)).unsqueeze(-1)).flatten(1))
-    free = (structure.allowed & ~structure.forced).to(tensors.adj.device)[rows_of]  # [R, n, n]
-    parts.append((tensors.adj & free).flatten(1).to(torch.long))
-    if structure.edge_vocab:
-        labels = F.one_hot(tensors.edge_op.clamp(min=0), len(structure.edge_vocab))
-        present = (tensors.edge_op >= 0) & structure.allowed.to(tensors.adj.device)[rows_of]
-        parts.append((labels * present.unsqueeze(-1)).flatten(1))
-    features = torch.cat(parts, dim=1).to(torch.float64)
-    return features.reshape(len(archs), -1)
+    for s in range(blocks):  # rows s, s + S, ... are block s of each graph
+        decide = structure.decide_op[s].to(device)  # [n]
+        free = (structure.allowed[s] & ~structure.forced[s]).to(device)  # [n, n]
+        allowed = structure.allowed[s].to(device)
+        node_op, adj, edge_op = (
+            t[s::blocks] for t in (tensors.node_op, tensors.adj, tensors.edge_op)
+        )
+        if structure.node_vocab:
+            ops = F.one_hot(node_op.clamp(min=0), len(structure.node_vocab))
+            parts.append((ops * (node_op >= 0).unsqueeze(-1))[:, decide].flatten(1))
+        parts.append(adj[:, free].to(torch.long))
+        if structure.edge_vocab:
+            labels = F.one_hot(edge_op.clamp(min=0), len(structure.edge_vocab))
+            parts.append((labels * (edge_op >= 0).unsqueeze(-1))[:, allowed].flatten(1))
+    return torch.cat(parts, dim=1).to(torch.float64)
 
 
 class GaussianProcess:
@@ -84,3 +90,39 @@ def expected_improvement(mean: torch.Tensor, std: torch.Tensor, best: float) -> 
     gain = (mean - best) / std
     normal = torch.distributions.Normal(0.0, 1.0)
     return std * (gain * normal.cdf(gain) + normal.log_prob(gain).exp())
+
+
+class Surrogate:
+    """A GP over `structure`'s decision features, refitted on evaluated (arch, entry) pairs."""
+
+    def __init__(self, structure: GenerationStructure) -> None:
+        self.structure = structure
+        self._features: dict[str, torch.Tensor] = {}  # derived from the history: not state
+        self.process: GaussianProcess | None = None
+        self.best = -math.inf
+
+    def fit(self, pairs: Sequence[tuple[ArchGraph, Entry]]) -> bool:
+        """Fit on the (trainable form, entry) pairs of successful evaluations; False (and no
+        model) while fewer than two are known."""
+        pairs = [(arch, e) for arch, e in pairs if e.ok]
+        if len(pairs) < 2:
+            self.process = None
+            return False
+        for arch, entry in pairs:
+            if entry.hash not in self._features:
+                self._features[entry.hash] = decision_features(self.structure, [arch])[0]
+        x = torch.stack([self._features[e.hash] for _, e in pairs])
+        y = torch.tensor([e.reward for _, e in pairs], dtype=torch.float64)
+        self.process = GaussianProcess().fit(x, y)
+        self.best = float(y.max())
+        return True
+
+    def predict(self, archs: Sequence[ArchGraph]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean and standard deviation [n] of the fitted GP (call `fit` first)."""
+        assert self.process is not None, "Surrogate.predict before a successful fit"
+        return self.process.predict(decision_features(self.structure, archs))
+
+    def expected_improvement(self, archs: Sequence[ArchGraph]) -> torch.Tensor:
+        """[n] expected improvement over the best evaluated reward."""
+        mean, std = self.predict(archs)
+        return expected_improvement(mean, std, self.best)

@@ -5,6 +5,11 @@
 """
 
 from graphnas.strategies.update_rules import elite, reinforce, tempered  # noqa: F401  (registration)
-from graphnas.strategies.update_rules.base import UPDATE_RULES, UpdateRule, build_update_rule
+from graphnas.strategies.update_rules.base import (
+    UPDATE_RULES,
+    UpdateContext,
+    UpdateRule,
+    build_update_rule,
+)
 
-__all__ = ["UPDATE_RULES", "UpdateRule", "build_update_rule"]
+__all__ = ["UPDATE_RULES", "UpdateContext", "UpdateRule", "build_update_rule"]

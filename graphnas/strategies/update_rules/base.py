@@ -3,14 +3,15 @@
 A rule is registered in `UPDATE_RULES` under its config name with a frozen `config` dataclass that
 holds its options and their defaults (the only level of defaults). `GeneratorStrategy` calls, after
 every told batch with new results, `wants_fresh_generator` (True: the strategy replaces its
-generator by a freshly initialised one first) and then `update`, which returns the numbers the
-strategy reports through `Strategy.metrics()` (loss, entropy, ...).
+generator by a freshly initialised one first) and then `update` with an `UpdateContext`, which
+returns the numbers the strategy reports through `Strategy.metrics()` (loss, entropy, ...).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
@@ -22,11 +23,25 @@ from graphnas.strategies.history import Entry, History
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
+    from graphnas.strategies.surrogate import Surrogate
 
 REWARDS = ("raw", "cdf")
 Trainable = Callable[[Entry], ArchGraph | None]
 
 UPDATE_RULES: Registry = Registry("update rule")
+
+
+@dataclass
+class UpdateContext:
+    """What an update may use: the `history` with the `new` entries of this tell, `trainable`
+    (the form the generator learns from for an entry, or None), the strategy's seeded `rng` for
+    any sampling, and its `surrogate` (a GP over the history, fitted on demand)."""
+
+    history: History
+    new: Sequence[Entry]
+    trainable: Trainable
+    rng: torch.Generator
+    surrogate: Surrogate | None = None
 
 
 def check_reward(reward: str) -> None:
@@ -59,11 +74,9 @@ class UpdateRule:
         self,
         model: AutoregressiveGenerator,
         optimizer: torch.optim.Optimizer,
-        history: History,
-        new: Sequence[Entry],
-        trainable: Trainable,
+        context: UpdateContext,
     ) -> dict[str, float]:
-        """Train `model` after `new` entries were recorded in `history`; returns metrics."""
+        """Train `model` after `context.new` entries were recorded; returns metrics."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -95,8 +108,9 @@ def trainable_pairs(
     return [(arch, e) for arch, e in pairs if arch is not None]
 
 
-def build_update_rule(spec: str | Mapping[str, Any]) -> UpdateRule:
-    """A rule from its name (`"elite"`) or a mapping `{name: elite, top_k: 5, ...}`.
+def build_update_rule(spec: str | Mapping[str, Any], default: str | None = None) -> UpdateRule:
+    """A rule from its name (`"elite"`) or a mapping `{name: elite, top_k: 5, ...}` (without
+    `name`: the `default` rule with those options).
 
     Unknown names, options the rule does not take and values of the wrong type are one-line
     ConfigErrors naming the rule."""
@@ -104,7 +118,7 @@ def build_update_rule(spec: str | Mapping[str, Any]) -> UpdateRule:
         name, options = spec, {}
     elif isinstance(spec, Mapping):
         options = dict(spec)
-        name = options.pop("name", None)
+        name = options.pop("name", default)
         if not isinstance(name, str):
             raise ConfigError(
                 f"update: a mapping needs a rule name (name: one of "

@@ -23,6 +23,7 @@ from graphnas.strategies.history import Entry, History
 from graphnas.strategies.update_rules.base import (
     UPDATE_RULES,
     Trainable,
+    UpdateContext,
     UpdateRule,
     check_at_least,
     check_reward,
@@ -88,12 +89,10 @@ class Elite(UpdateRule):
         self,
         model: AutoregressiveGenerator,
         optimizer: torch.optim.Optimizer,
-        history: History,
-        new: Sequence[Entry],
-        trainable: Trainable,
+        context: UpdateContext,
     ) -> dict[str, float]:
         opts = self.options
-        pairs = self._elite(history, trainable)
+        pairs = self._elite(context.history, context.trainable)
         if not pairs:
             return {}
         archs = [arch for arch, _ in pairs]

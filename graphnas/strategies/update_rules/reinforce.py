@@ -9,17 +9,15 @@ priority-queue training). The defaults are the ENAS controller's (Pham et al. 20
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from graphnas.errors import ConfigError
-from graphnas.strategies.history import Entry, History
 from graphnas.strategies.update_rules.base import (
     UPDATE_RULES,
-    Trainable,
+    UpdateContext,
     UpdateRule,
     check_at_least,
     check_reward,
@@ -69,12 +67,10 @@ class Reinforce(UpdateRule):
         self,
         model: AutoregressiveGenerator,
         optimizer: torch.optim.Optimizer,
-        history: History,
-        new: Sequence[Entry],
-        trainable: Trainable,
+        context: UpdateContext,
     ) -> dict[str, float]:
-        opts = self.options
-        batch = trainable_pairs(new, trainable)
+        opts, history, trainable = self.options, context.history, context.trainable
+        batch = trainable_pairs(context.new, trainable)
         if not batch:
             return {}
         rewards = [

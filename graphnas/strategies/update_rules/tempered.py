@@ -10,7 +10,11 @@ G_i's decisions. `tau` sets how many graphs carry weight (about tau * N of N), s
 as the search learns more instead of shrinking to a top-K; the entropy term keeps each decision on
 a good graph's path open, so the distribution spreads over the neighbourhood of the good graphs
 rather than collapsing onto the evaluated ones (whose likelihood alone has a point-mass-like fixed
-point). `elite` is the original rule; this one is what the NB201 recipe uses.
+point). With `dream` > 0 the targets also include that many of the generator's own samples
+(drawn at `dream_temperature`, so broader than the generator) weighted in the same way by the
+rank their surrogate-predicted reward would have among the evaluations, times `dream_weight`:
+the generator then learns the surrogate's good region, including cells nobody has evaluated.
+`elite` is the original rule.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from typing import TYPE_CHECKING
 import torch
 
 from graphnas.errors import ConfigError
-from graphnas.strategies.history import Entry, History
+from graphnas.graph import ArchGraph
 from graphnas.strategies.update_rules.base import (
     UPDATE_RULES,
-    Trainable,
+    UpdateContext,
     UpdateRule,
     check_at_least,
     gradient_step,
@@ -41,18 +45,27 @@ if TYPE_CHECKING:
 class TemperedConfig:
     """Options of `tempered`."""
 
-    tau: float = 0.1
-    entropy_weight: float = 0.05
-    steps: int = 5
+    tau: float = 0.2
+    entropy_weight: float = 0.02
+    steps: int = 10
+    dream: int = 0
+    dream_weight: float = 1.0
+    dream_temperature: float = 1.5
     grad_clip: float | None = 5.0
 
     def __post_init__(self) -> None:
-        if not self.tau > 0:
-            raise ConfigError(f"update rule 'tempered': tau must be > 0, got {self.tau}")
-        if self.entropy_weight < 0:
-            raise ConfigError(
-                f"update rule 'tempered': entropy_weight must be >= 0, got {self.entropy_weight}"
-            )
+        for name in ("tau", "dream_temperature"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(
+                    f"update rule 'tempered': {name} must be > 0, got {getattr(self, name)}"
+                )
+        check_at_least(
+            "tempered",
+            0,
+            entropy_weight=self.entropy_weight,
+            dream=self.dream,
+            dream_weight=self.dream_weight,
+        )
         check_at_least("tempered", 1, steps=self.steps)
 
 
@@ -71,22 +84,42 @@ class Tempered(UpdateRule):
     config = TemperedConfig
     options: TemperedConfig
 
+    def _dreams(
+        self, model: AutoregressiveGenerator, context: UpdateContext, pairs: list
+    ) -> tuple[list[ArchGraph], list[float]]:
+        """Distinct generator samples not evaluated yet and the rank of their predicted reward."""
+        opts, history = self.options, context.history
+        if not opts.dream or context.surrogate is None or not context.surrogate.fit(pairs):
+            return [], []
+        batch = model.sample(opts.dream, context.rng, opts.dream_temperature)
+        known = {e.hash for e in history.entries}
+        fresh = list({a: None for a in batch.archs if history.hash(a) not in known})
+        if not fresh:
+            return [], []
+        mean, _ = context.surrogate.predict(fresh)
+        return fresh, [history.rank_reward(float(m)) for m in mean]
+
     def update(
         self,
         model: AutoregressiveGenerator,
         optimizer: torch.optim.Optimizer,
-        history: History,
-        new: Sequence[Entry],
-        trainable: Trainable,
+        context: UpdateContext,
     ) -> dict[str, float]:
-        opts = self.options
-        pairs = trainable_pairs(history.entries, trainable)
+        opts, history = self.options, context.history
+        pairs = trainable_pairs(history.entries, context.trainable)
         if not pairs:
             return {}
-        archs = [arch for arch, _ in pairs]
-        ranks = [history.rank_reward(e.reward) for _, e in pairs]
-        weights = torch.tensor(rank_weights(ranks, opts.tau), device=model.device)
-        metrics = {"effective_targets": float(1.0 / (weights**2).sum())}
+        dreams, dream_ranks = self._dreams(model, context, pairs)
+        archs = [arch for arch, _ in pairs] + dreams
+        ranks = [history.rank_reward(e.reward) for _, e in pairs] + dream_ranks
+        scale = [1.0] * len(pairs) + [opts.dream_weight] * len(dreams)
+        raw = torch.tensor(rank_weights(ranks, opts.tau), device=model.device)
+        weights = raw * torch.tensor(scale, device=model.device)
+        weights = weights / weights.sum()
+        metrics = {
+            "effective_targets": float(1.0 / (weights**2).sum()),
+            "dreams": float(len(dreams)),
+        }
         for _ in range(opts.steps):
             log_prob, entropy, _ = model.score(archs)
             nll = -(weights * log_prob).sum()
