@@ -22,6 +22,25 @@ class Bench:
 
 
 SUITE: list[Bench] = [
+    # GraphPNAS (STRATEGY): search quality over 3 datasets x 10 seeds (+ a confirmation seed set),
+    # the learned distribution, the loop's overhead and the generator's throughput.
+    Bench(
+        "nb201_search",
+        "nb201_search",
+        ("--seeds", "0-1", "--datasets", "cifar10", "--queries", "25", "--jobs", "2"),
+        ("--seeds", "0-9", "--confirm-seeds", "100-109", "--jobs", "2"),
+    ),
+    Bench(
+        "nb201_distribution",
+        "nb201_distribution",
+        ("--seeds", "0", "--queries", "25", "--samples", "200"),
+        (
+            "--seeds",
+            "0-2",
+        ),
+    ),
+    Bench("search_overhead", "search_overhead", ("--queries", "25", "--randwire-queries", "3"), ()),
+    Bench("generator_throughput", "generator_throughput", ("--repeats", "1", "--singles", "5"), ()),
     # Existing figures (GRAPH converted them): full mode scaled so that together they take about
     # 20 min on an idle 2-core machine; each BENCHMARKS.md section says what was scaled down.
     Bench("export", "bench_export", ("--repeats", "2"), ("--repeats", "7")),
@@ -75,5 +94,4 @@ SUITE: list[Bench] = [
         ("--seeds", "1", "--queries", "4", "--warmup-steps", "10"),
         ("--seeds", "2", "--queries", "60"),
     ),
-    # Bench("search_overhead", "search_overhead", ("--queries", "10"), ("--queries", "100")),
 ]
