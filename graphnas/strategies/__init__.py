@@ -1,6 +1,7 @@
 """Search strategies (ask/tell). Importing this package registers every built-in strategy."""
 
 from graphnas.strategies import (  # noqa: F401  (registration)
+    differentiable,
     evolution,
     graphpnas,
     prior,

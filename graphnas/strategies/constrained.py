@@ -90,6 +90,9 @@ class ConstrainedStrategy:
     def metrics(self) -> dict[str, float]:
         return {**self.inner.metrics(), "constraints/rejected": float(self.rejected)}
 
+    def search_cost_s(self) -> float:
+        return float(getattr(self.inner, "search_cost_s", lambda: 0.0)())
+
     def state_dict(self) -> dict[str, Any]:
         pending = None
         if self.pending is not None:

@@ -63,6 +63,9 @@ class ParetoStrategy:
     def metrics(self) -> dict[str, float]:
         return {**self.inner.metrics(), "pareto/front_size": float(len(self.front()))}
 
+    def search_cost_s(self) -> float:
+        return float(getattr(self.inner, "search_cost_s", lambda: 0.0)())
+
     def state_dict(self) -> dict[str, Any]:
         return {
             "inner": self.inner.state_dict(),
