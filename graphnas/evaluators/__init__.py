@@ -9,6 +9,7 @@ from graphnas.evaluators import (  # noqa: F401  (registration)
     proxy_training,
     ray_pool,
     supernet,
+    table,
 )
 from graphnas.evaluators.pool import POOLS
 from graphnas.evaluators.registry import EVALUATORS
