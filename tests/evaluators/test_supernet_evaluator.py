@@ -189,3 +189,19 @@ def test_search_stopped_and_resumed_matches_an_uninterrupted_one(tmp_path: Path)
     run_loop(resume_search(stopped, ["budget.queries=8"]))
     assert comparable_ledger(stopped) == comparable_ledger(reference)
     assert len(comparable_ledger(reference)) == 8
+
+
+def test_kill_after_ledger_write_before_checkpoint_resumes_exactly(tmp_path: Path) -> None:
+    """The window kill -9 can leave: a step's ledger lines written, its checkpoint not. The
+    resumed run evaluates those lines again (the supernet must train on them) and ends as an
+    uninterrupted run."""
+    reference = tmp_path / "reference"
+    run_search(search_config(tmp_path, reference, queries=8))
+    killed = tmp_path / "killed"
+    run_search(search_config(tmp_path, killed, queries=4))
+    at_four = (killed / "checkpoint.pt").read_bytes()
+    run_loop(resume_search(killed, ["budget.queries=6"]))
+    (killed / "checkpoint.pt").write_bytes(at_four)  # step 3 recorded, its checkpoint lost
+    assert len(comparable_ledger(killed)) == 6
+    run_loop(resume_search(killed, ["budget.queries=8"]))
+    assert comparable_ledger(killed) == comparable_ledger(reference)
