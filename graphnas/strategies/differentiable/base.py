@@ -18,6 +18,7 @@ The derived architecture is the most probable *valid* one: the per-decision argm
 
 from __future__ import annotations
 
+import copy
 import heapq
 import time
 from collections.abc import Sequence
@@ -245,9 +246,10 @@ class DifferentiableSearch:
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
+        """A snapshot (copies, not views of the live tensors)."""
         return {
-            "supernet": self.supernet.state_dict(),
-            "w_optimizer": self.w_optimizer.state_dict(),
+            "supernet": {k: v.detach().clone() for k, v in self.supernet.state_dict().items()},
+            "w_optimizer": copy.deepcopy(self.w_optimizer.state_dict()),
             "generator": self.generator.get_state(),
             "task": self.task.state_dict(),
             "step": self.step,
@@ -306,7 +308,7 @@ class AlphaSearch(DifferentiableSearch):
     def method_state(self) -> dict[str, Any]:
         return {
             "alphas": [a.detach().clone() for a in self.alphas],
-            "a_optimizer": self.a_optimizer.state_dict(),
+            "a_optimizer": copy.deepcopy(self.a_optimizer.state_dict()),
         }
 
     def load_method_state(self, state: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ correlate above `similarity_threshold`.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -216,7 +217,9 @@ class StacNAS(DifferentiableSearch):
             "similarity": [s.clone() for s in self.similarity],
             "chosen": list(self.chosen),
             "alphas": [a.detach().clone() for a in self.alphas],
-            "a_optimizer": None if self.a_optimizer is None else self.a_optimizer.state_dict(),
+            "a_optimizer": (
+                None if self.a_optimizer is None else copy.deepcopy(self.a_optimizer.state_dict())
+            ),
         }
 
     def load_method_state(self, state: dict[str, Any]) -> None:

@@ -1,0 +1,177 @@
+"""Differentiable strategies: mixed op = weighted sum of the compiled ops, GDAS is one path with
+gradients to every alpha, derived cells are valid, state round trips, a search runs in the loop."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from graphnas.compiler.latency import build_latency_table
+from graphnas.config import BudgetConfig
+from graphnas.evaluators import EVALUATORS
+from graphnas.evaluators.pool import SerialPool
+from graphnas.search import SearchLoop
+from graphnas.spaces import load_space
+from graphnas.strategies import STRATEGIES
+from graphnas.strategies.differentiable.gdas import gumbel_straight_through
+from graphnas.strategies.differentiable.stacnas import average_linkage
+
+NB201 = load_space("nb201")
+SMALL = {
+    "data": "synthetic:classes=3,train=24,size=8",
+    "val_per_class": 8,
+    "network": {"channels": 4, "cells_per_stage": 1},
+    "batch_size": 8,
+    "steps_per_ask": 2,
+    "total_steps": 6,
+}
+METHODS = {
+    "darts": {},
+    "gdas": {},
+    "stacnas": {"warmup_steps": 1, "similarity_batches": 1},
+    "proxyless": {"cost_metric": "flops"},
+}
+
+
+def build(name, space=NB201, seed=0, device="cpu", **extra):
+    params = {**SMALL, **METHODS[name], **extra}
+    if space.kind == "complete":
+        params["network"] = {"channels": 4, "num_cells": 1}
+    return STRATEGIES.build(name, params, {"space": space, "seed": seed, "device": device})
+
+
+def test_mixed_op_is_the_weighted_sum_of_its_ops(device):
+    """An output edge spread over its choices (the others fixed) gives sum_k w_k * (cell with
+    choice k) plus (1 - sum w) * (cell without the edge): the output node sums its edges."""
+    strategy = build("darts", device=device)
+    net = strategy.supernet.eval()
+    cell = net.body[1]
+    code = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
+    selection = [((k, None),) for k in net.encode(NB201.decode(code))]
+    h = torch.randn(2, 4, 8, 8, device=device)
+    w = torch.tensor([0.1, 0.2, 0.3, 0.15, 0.05], device=device)
+    for d in (3, 4, 5):  # the edges into the cell's output node (a plain sum, no ReLU after)
+        with torch.no_grad():
+            mixed = cell(
+                h, [*selection[:d], tuple((k, w[k]) for k in range(5)), *selection[d + 1 :]]
+            )
+            paths = [cell(h, [*selection[:d], ((k, None),), *selection[d + 1 :]]) for k in range(5)]
+            without = cell(h, [*selection[:d], (), *selection[d + 1 :]])
+        want = sum(w[k] * (paths[k] - without) for k in range(5)) + without
+        torch.testing.assert_close(mixed, want, rtol=1e-4, atol=1e-5)
+    # and the single path is the compiled stand-alone network
+    x = torch.randn(2, 3, 8, 8, device=device)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            net(x, NB201.decode(code)), net.standalone(NB201.decode(code)).to(device).eval()(x)
+        )
+
+
+def test_gdas_forward_is_one_path_and_its_gradient_reaches_every_alpha():
+    alpha = torch.randn(5, requires_grad=True)
+    gen = torch.Generator().manual_seed(0)
+    noise = -torch.log(-torch.log(torch.rand(5, generator=gen)))
+    weights, index = gumbel_straight_through(alpha, noise, tau=1.0)
+    assert weights.detach().tolist() == [1.0 if k == index else 0.0 for k in range(5)]
+    (weights * torch.arange(1.0, 6.0)).sum().backward()
+    assert alpha.grad is not None and bool((alpha.grad != 0).all())
+
+    # In the supernet: a sampled 'none' (or a path cut off downstream) passes no gradient in
+    # that draw, as in GDAS; over a few draws every alpha of every decision gets one.
+    strategy = build("gdas")
+    reached = [torch.zeros(5, dtype=torch.bool) for _ in strategy.alphas]
+    for _ in range(8):
+        weights, active = strategy.mixture("arch")
+        assert all(len(a) == 1 for a in active)  # one path per decision
+        x, y = strategy.task.arch.next()
+        logits = strategy.supernet.forward_mixed(x, weights, active)
+        torch.nn.functional.cross_entropy(logits, y).backward()
+        for r, a in zip(reached, strategy.alphas, strict=True):
+            if a.grad is not None:
+                r |= a.grad.cpu() != 0
+            a.grad = None
+    assert all(bool(r.all()) for r in reached)
+
+
+def test_proxyless_runs_two_paths_and_binary_gates():
+    strategy = build("proxyless")
+    weights, active = strategy.mixture("arch")
+    assert all(len(a) == 2 and len(set(a)) == 2 for a in active)
+    assert all(sorted(w.detach().tolist()) == [0.0] * 4 + [1.0] for w in weights)
+    weights, active = strategy.mixture("weights")
+    assert all(len(a) == 1 for a in active)
+    assert strategy.arch_penalty() is not None and strategy.arch_penalty().item() > 0
+
+
+def test_proxyless_latency_term_uses_the_latency_table(tmp_path):
+    table = build_latency_table(
+        "nb201",
+        network={"channels": 4, "cells_per_stage": 1, "input_size": 8, "num_classes": 3},
+        repeats=1,
+        warmup=0,
+    )
+    path = table.save(tmp_path / "t.json")
+    strategy = build("proxyless", cost_metric="latency_ms", latency_table=str(path))
+    assert any(float(c.max()) > 0 for c in strategy.choice_costs)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+@pytest.mark.parametrize("space_name", ["nb201", "complete"])
+def test_derived_architectures_are_valid_and_the_run_ends(name, space_name):
+    space = load_space(space_name)
+    strategy = build(name, space=space)
+    proposals = []
+    while archs := strategy.ask(1):
+        proposals += archs
+    assert len(proposals) == 3 and strategy.step == SMALL["total_steps"]
+    assert all(space.is_valid(a) for a in proposals)
+    assert strategy.search_cost_s() > 0
+    assert "alpha_entropy" in strategy.metrics()
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_state_round_trip_continues_bit_for_bit(name):
+    first = build(name)
+    first.ask(1)
+    state = first.state_dict()
+    second = build(name)
+    second.load_state_dict(state)
+    a, b = first.ask(1), second.ask(1)
+    assert NB201.encode(a[0]) == NB201.encode(b[0])
+    for p, q in zip(first.supernet.parameters(), second.supernet.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert all(
+        torch.equal(p, q)
+        for p, q in zip(first.probabilities(), second.probabilities(), strict=True)
+    )
+
+
+def test_stacnas_clusters_by_similarity():
+    sim = torch.tensor([[1.0, 0.9, 0.1], [0.9, 1.0, 0.0], [0.1, 0.0, 1.0]])
+    assert average_linkage(sim, 0.5) == [[0, 1], [2]]
+    assert average_linkage(sim, 0.95) == [[0], [1], [2]]
+    strategy = build("stacnas")
+    strategy.ask(1)
+    assert strategy.stage >= 1 and all(
+        sorted(k for cat in cats for k in cat) == list(range(5))
+        for cat in [strategy.categories[0]]
+        for cats in [cat]
+    )
+
+
+def test_a_search_in_the_loop_ledgers_the_derived_cells():
+    strategy = build("darts")
+    evaluator = EVALUATORS.build("nb201_table", {"dataset": "cifar10"}, {"space": NB201})
+    loop = SearchLoop(NB201, strategy, SerialPool(evaluator), BudgetConfig(queries=10))
+    summary = loop.run()
+    assert summary["stopped"] == "strategy proposed nothing"
+    assert 1 <= summary["queries"] <= 3 and summary["best"] is not None
+
+
+def test_unknown_options_are_one_line():
+    from graphnas.errors import GraphnasError
+
+    with pytest.raises(GraphnasError, match="unknown option"):
+        build("darts", nonsense=1)
+    with pytest.raises(GraphnasError, match="tau_min"):
+        build("gdas", tau_min=0.0)
