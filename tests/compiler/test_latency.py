@@ -113,3 +113,20 @@ def test_complete_space_and_cost_model(tmp_path):
 def test_unsupported_kind_is_one_line():
     with pytest.raises(LatencyError, match="no per-op latency model"):
         build_latency_table("nb101", repeats=1)
+
+
+def test_latency_command_builds_and_extends_the_table(tmp_path):
+    from typer.testing import CliRunner
+
+    from graphnas.cli import app
+
+    out = tmp_path / "t.json"
+    args = ["latency", "--space", "nb201", "--device", "cpu", "--repeats", "1", "--out", str(out)]
+    small = ["--network", "channels=4", "--network", "cells_per_stage=1"]
+    result = CliRunner().invoke(app, [*args, *small])
+    assert result.exit_code == 0, result.output
+    first = LatencyTable.load(out)
+    result = CliRunner().invoke(app, [*args, *small, "--network", "input_size=16"])
+    assert result.exit_code == 0 and len(LatencyTable.load(out).entries) > len(first.entries)
+    bad = CliRunner().invoke(app, [*args, "--network", "channels"])
+    assert bad.exit_code == 2
