@@ -94,4 +94,11 @@ SUITE: list[Bench] = [
         ("--seeds", "1", "--queries", "4", "--warmup-steps", "10"),
         ("--seeds", "2", "--queries", "60"),
     ),
+    # Differentiable search (DIFFERENTIABLE): NB201 test accuracy of DARTS/GDAS/StacNAS cells.
+    Bench(
+        "differentiable_nb201",
+        "differentiable_nb201",
+        ("--seeds", "1", "--steps", "20", "--train-per-class", "60"),
+        ("--seeds", "2", "--steps", "200"),
+    ),
 ]

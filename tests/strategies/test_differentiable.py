@@ -175,3 +175,25 @@ def test_unknown_options_are_one_line():
         build("darts", nonsense=1)
     with pytest.raises(GraphnasError, match="tau_min"):
         build("gdas", tau_min=0.0)
+
+
+@pytest.mark.parametrize(
+    "recipe", ["nb201_darts", "nb201_gdas", "nb201_stacnas", "complete_proxyless"]
+)
+def test_recipes_load_and_name_valid_options(recipe, repo_root):
+    from graphnas.config import load_search_config
+    from graphnas.strategies.differentiable.settings import BilevelSettings
+
+    config = load_search_config(repo_root / "experiments" / f"{recipe}.yaml")
+    assert config.budget.seconds is not None
+    own = {
+        "tau_max",
+        "tau_min",
+        "similarity_threshold",
+        "stage1_fraction",
+        "cost_metric",
+        "cost_weight",
+        "latency_table",
+    }
+    shared = {k: v for k, v in config.strategy.params.items() if k not in own}
+    BilevelSettings.of(config.strategy.name, shared)  # raises on an unknown or mistyped option
