@@ -22,6 +22,7 @@ from graphnas import __version__
 from graphnas.export.analysis import Analysis, anytime_points
 from graphnas.export.formats import diff_bytes, render_scene
 from graphnas.export.palette import OpPalette
+from graphnas.export.pareto import pareto_plots
 from graphnas.export.plots import plot_anytime, plot_distributions, plot_edf
 from graphnas.export.scene import arch_scene
 from graphnas.export.sources import ArchRecord, ExportSource
@@ -61,6 +62,11 @@ def build_gallery(
                 runs[name] = anytime_points(ref)
         pictures["anytime"] = plot_anytime(runs)
         body.append(_section("Anytime curve", _img(pictures["anytime"], "anytime curve")))
+        sets = {source.path.name or "run": source.records}
+        sets.update({name: ref.records for name, ref in (references or {}).items()})
+        for metric, svg in pareto_plots(sets).items():  # runs with cost metrics (objective)
+            pictures[f"pareto_{metric}"] = svg
+            body.append(_section(f"Pareto front: reward vs {metric}", _img(svg, "Pareto front")))
     cards = []
     for rank, record in enumerate(top, start=1):
         picture = render_scene(arch_scene(record.arch, palette), "svg", engine)

@@ -9,6 +9,7 @@ matplotlib for the plot.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -91,3 +92,31 @@ def plot_pareto(
     if series:
         ax.legend(fontsize=8, loc="lower right")
     return _save(fig, fmt)
+
+
+COST_KEYS = ("cost/params", "cost/flops", "cost/latency_ms")
+
+
+def cost_points(records: Sequence[Any], key: str) -> list[tuple[float, float]]:
+    """(cost, reward) of the successful records (ArchRecord-like) whose metrics carry `key`."""
+    points = []
+    for record in records:
+        value = record.metrics.get(key) if record.ok else None
+        if isinstance(value, (int, float)) and np.isfinite(value):
+            points.append((float(value), float(record.reward)))
+    return points
+
+
+def pareto_plots(series: Mapping[str, Sequence[Any]], fmt: str = "svg") -> dict[str, bytes]:
+    """One Pareto plot per cost metric that the named record sets carry (e.g. one run and its
+    references in the gallery, or the strategies of a compare), keyed by the metric name."""
+    plots = {}
+    for key in COST_KEYS:
+        points = {name: cost_points(records, key) for name, records in series.items()}
+        points = {name: pts for name, pts in points.items() if pts}
+        if points:
+            metric = key.split("/", 1)[1]
+            plots[metric] = plot_pareto(
+                points, metric, "reward", fmt, log_cost=metric != "latency_ms"
+            )
+    return plots

@@ -92,3 +92,19 @@ def test_pareto_mode_tells_minus_the_dominator_count():
     # a failure passes through unchanged
     strategy.tell([big], [EvalResult.failure("boom")])
     assert not inner.told[-1][0].ok
+
+
+def test_pareto_plots_from_records_with_cost_metrics():
+    from types import SimpleNamespace
+
+    from graphnas.export.pareto import cost_points, pareto_plots
+
+    records = [
+        SimpleNamespace(ok=True, reward=r, metrics={"cost/params": c})
+        for r, c in POINTS
+        if not math.isnan(r)
+    ] + [SimpleNamespace(ok=False, reward=None, metrics={"cost/params": 1.0})]
+    assert len(cost_points(records, "cost/params")) == len(POINTS) - 1
+    plots = pareto_plots({"run": records})
+    assert list(plots) == ["params"] and plots["params"].startswith(b"<?xml")
+    assert pareto_plots({"run": [SimpleNamespace(ok=True, reward=1.0, metrics={})]}) == {}
