@@ -30,23 +30,39 @@ def load_dataset(
     spec: str, cache_dir: str | Path | None = None, progress: bool = False
 ) -> ImageDataset:
     """Load the dataset named by `spec` (see the module docstring)."""
+    kind, path, options = parse_spec(spec)
+    if path is None:
+        return make_synthetic(**options)
+    if kind == "tiny-imagenet":
+        return load_tiny_imagenet(path, cache_dir=cache_dir, progress=progress)
+    return load_cifar(path, variant=kind)
+
+
+def check_dataset(spec: str) -> None:
+    """Refuse, without loading anything, a spec `load_dataset` would refuse at once: a bad spec,
+    or a path that does not exist (ConfigError naming the spec). Evaluators call it when they
+    are built, so that a search is refused before it starts rather than failing every query."""
+    _, path, _ = parse_spec(spec)
+    if path is not None and not path.exists():
+        raise ConfigError(f"data {spec!r}: {path} does not exist")
+
+
+def parse_spec(spec: str) -> tuple[str, Path | None, dict[str, int]]:
+    """(kind, path, synthetic options) of a dataset spec; path None for synthetic data."""
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower().replace("_", "-")
     if kind in ("tinyimagenet", "tiny-imagenet-200"):
         kind = "tiny-imagenet"
     if kind == "synthetic":
-        return make_synthetic(**_synthetic_options(spec, arg))
+        return kind, None, _synthetic_options(spec, arg)
     if kind not in KINDS:
         raise ConfigError(f"data {spec!r}: unknown dataset {kind!r}; valid: {', '.join(KINDS)}")
     if not arg:
         raise ConfigError(f"data {spec!r}: missing path (write {kind}:PATH)")
     try:
-        path = Path(arg).expanduser()
+        return kind, Path(arg).expanduser(), {}
     except RuntimeError:  # "~someone/..." naming an unknown user
         raise ConfigError(f"data {spec!r}: cannot expand the home folder in {arg!r}") from None
-    if kind == "tiny-imagenet":
-        return load_tiny_imagenet(path, cache_dir=cache_dir, progress=progress)
-    return load_cifar(path, variant=kind)
 
 
 def _synthetic_options(spec: str, arg: str) -> dict[str, int]:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import torch
 
 from graphnas.data.dataset import ImageDataset, ImageSplit, per_class_subset
-from graphnas.data.spec import load_dataset
+from graphnas.data.spec import check_dataset, load_dataset
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.networks import (
@@ -123,6 +123,7 @@ class TrainEvaluator:
         cache_dir: str | None = None,
         builder: NetworkBuilder = compile_network,
     ) -> None:
+        check_dataset(data)  # a missing data path is refused here, in every pool
         self.space = space
         self.data_spec = data
         self.task = dict(

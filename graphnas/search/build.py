@@ -8,6 +8,9 @@ The order is what makes refusals write nothing:
   the checkpoint's config identity and the ledger's digest chain, builds the components, restores
   the loop, and leaves every write (stale temp files removed, a changed config.yaml, trackers,
   the ledger's torn tail cut) to the moment the replay of the ledger is over.
+A stateful evaluator (a supernet training its shared weights) is checkpointed with the search
+after every step, and on resume the ledger lines after the checkpoint are cut and evaluated
+again rather than replayed, so its state sees exactly the evaluations of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ def _resume_locked(run_dir: RunDir, lock: RunLock, overrides: Sequence[str]) -> 
             )
     entries, valid_bytes = read_ledger(run_dir.ledger, config.seed, chain_start(saved))
     components = _build_components(config)
+    if is_stateful(components.evaluator):  # its state must see every evaluation: the lines
+        kept = state["counters"]["queries"] if state else 0  # after the checkpoint are cut
+        entries, valid_bytes = entries[:kept], _bytes_of_lines(run_dir.ledger, kept)
     try:
         loop = _make_loop(config, run_dir, components, None)
         loop.restore(state, entries, run_dir.checkpoint)
@@ -130,6 +136,17 @@ def _resume_locked(run_dir: RunDir, lock: RunLock, overrides: Sequence[str]) -> 
 
     loop.before_writing.append(start_writing)
     return loop
+
+
+def _bytes_of_lines(path: Path, lines: int) -> int:
+    """The byte length of the first `lines` lines of `path`."""
+    if lines == 0:
+        return 0
+    data = path.read_bytes()
+    end = -1
+    for _ in range(lines):
+        end = data.index(b"\n", end + 1)
+    return end + 1
 
 
 def _build_components(config: SearchConfig) -> _Components:

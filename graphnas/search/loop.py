@@ -108,7 +108,7 @@ class SearchLoop:
         # None: no periodic checkpoints (still one at the end when there is a run directory).
         self.checkpoint_every_s = checkpoint_every_s
         self.config = dict(config or {})  # the run's config identity, kept in checkpoints
-        self.evaluator = evaluator  # a stateful evaluator whose state is checkpointed
+        self.evaluator = evaluator  # a stateful evaluator: checkpointed with it after each step
         self.counters = LoopCounters(ledger_digest=chain_start)
         self.cache = ResultCache(space)
         self.stopped: str | None = None
@@ -174,7 +174,7 @@ class SearchLoop:
                     self.stopped = f"interrupted by {self.stops.signal}"
                 if self.stopped is None:
                     self._step(bar, start)
-                    every = self.checkpoint_every_s
+                    every = 0.0 if self.evaluator is not None else self.checkpoint_every_s
                     if every is not None and time.perf_counter() - last_checkpoint >= every:
                         self.timing["wall_s"] = wall_before + time.perf_counter() - start
                         self.save_checkpoint()

@@ -93,10 +93,7 @@ class RunDir:
         """A new run directory; refuses one that already holds a run (nothing is overwritten)."""
         run = cls(path)
         run._refuse_a_run()
-        try:
-            run.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"out: cannot create {run.path}: {exc.strerror or exc}") from None
+        run.path.mkdir(parents=True, exist_ok=True)
         return run
 
     @classmethod
@@ -104,7 +101,13 @@ class RunDir:
         """A new run directory, locked: it is created if need be, locked, and only then checked
         to hold no run, so that of two searches started together on one path exactly one gets
         it and the other writes nothing."""
-        run = cls.create(path)
+        run = cls(path)
+        if run.path.exists() and not run.path.is_dir():
+            raise ConfigError(f"out: {run.path} exists and is not a directory")
+        try:
+            run.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"out: cannot create {run.path}: {exc.strerror or exc}") from None
         lock = RunLock(run.path)
         try:
             run._refuse_a_run()
