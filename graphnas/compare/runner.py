@@ -169,7 +169,7 @@ def _run_here(tasks: Sequence[RunTask], stop: StopFlag) -> dict[int, RunRecord]:
         if stop.signal is not None:
             break
         records[task.index] = record = execute(task, stop)
-        if record.status == "interrupted":
+        if record.status == "interrupted" and stop.signal is None:
             stop.request(_signal_of(record))
     return records
 
@@ -326,8 +326,8 @@ def _receive(worker: _Worker, records: dict[int, RunRecord], stop: StopFlag) -> 
             worker.task = None
             if kind == "done":
                 records[index] = record = RunRecord.from_dict(payload)
-                if record.status == "interrupted":
-                    stop.request(_signal_of(record))
+                if record.status == "interrupted" and stop.signal is None:
+                    stop.request(_signal_of(record))  # not a second request: never forces
                 continue
             where = f"compare run {task.label} seed {task.seed}"
             if kind == "error":
