@@ -178,7 +178,11 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(
     if strategy not in STRATEGIES:
         pytest.skip(f"strategy {strategy!r} is not registered")
     reference = references[strategy]
-    rng = random.Random(f"{strategy}-{os.getpid()}-{time.time_ns()}")
+    # Kill points are drawn from a seed that is printed (shown with the failure) and can be set
+    # with GRAPHNAS_KILL_SEED to replay a failing run exactly; never from the pid or the clock.
+    kill_seed = int(os.environ.get("GRAPHNAS_KILL_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"GRAPHNAS_KILL_SEED={kill_seed}")
+    rng = random.Random(f"{strategy}-{kill_seed}")
     out = tmp_path / "killed"
     ledger = out / "ledger.jsonl"
     # Each session checkpoints differently: after every step, now and then, or only at the end
@@ -211,7 +215,7 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(
     status, stdout, stderr = finish(process)
     assert status == 0, stderr
     assert "best architecture:" in stdout
-    assert 0 < kill_points[0] < BUDGET, kill_points  # the first kill landed mid-run
+    assert 0 < kill_points[0] < BUDGET, (kill_seed, kill_points)  # the first kill: mid-run
     assert ledger_lines(out) == ledger_lines(reference)
     assert best_of(out) == best_of(reference)
     assert not list(out.glob(".*"))  # no temp file, and the lock was released
@@ -439,6 +443,24 @@ def corrupt_config_strategy(run: Path) -> str:
     return "config.yaml: differs from the config checkpoint.pt was written with"
 
 
+def corrupt_checkpoint_best_nan(run: Path) -> str:
+    state = load_checkpoint(run / "checkpoint.pt")
+    for key in ("format", "format_version", "graphnas_version"):
+        state.pop(key)
+    state["counters"]["best"] = {"reward": math.nan}
+    save_checkpoint(run / "checkpoint.pt", state)
+    return "malformed search checkpoint (counters.best is not a result with a finite reward)"
+
+
+def corrupt_checkpoint_best_without_code(run: Path) -> str:
+    state = load_checkpoint(run / "checkpoint.pt")
+    for key in ("format", "format_version", "graphnas_version"):
+        state.pop(key)
+    del state["counters"]["best"]["code"]
+    save_checkpoint(run / "checkpoint.pt", state)
+    return "malformed search checkpoint (counters.best.code missing or not a str)"
+
+
 def corrupt_ledger_middle(run: Path) -> str:
     lines = (run / "ledger.jsonl").read_text().splitlines(keepends=True)
     lines[2] = "{not json\n"
@@ -465,6 +487,8 @@ CORRUPTIONS = [
     corrupt_checkpoint_strategy_state,
     corrupt_config_changed,
     corrupt_config_strategy,
+    corrupt_checkpoint_best_nan,
+    corrupt_checkpoint_best_without_code,
     corrupt_ledger_middle,
     corrupt_ledger_short,
     corrupt_no_config,
