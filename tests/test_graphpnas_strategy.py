@@ -86,7 +86,7 @@ def test_warmup_draws_from_the_prior_before_any_update() -> None:
     [
         {"update": {"name": "elite", "steps": 4, "top_k": 5}},
         {"update": {"name": "reinforce", "steps": 2, "entropy_weight": 0.0, "replay_weight": 1.0}},
-        {"update": "tempered"},
+        {"update": {"name": "tempered", "tau": 0.1}},
     ],
 )
 def test_generator_learns_the_rewarded_op(params) -> None:
