@@ -242,3 +242,36 @@ def test_a_silent_server_is_refused_within_connect_timeout_s(tmp_path) -> None:
         message == f"pool ray address 'ray://127.0.0.1:{port}': no Ray cluster answered within 2 s"
     )
     assert 1.9 <= float(seconds) < 10
+
+
+def test_a_search_on_ray_finishes_when_a_worker_is_killed_mid_evaluation(local_ray, tmp_path):
+    """Through build_search: the Ray pool joins the running instance; one actor process is
+    SIGKILLed while it evaluates; its architecture is retried and every query succeeds."""
+    import threading
+
+    from graphnas.config import load_search_config
+    from graphnas.search import run_search
+
+    config = load_search_config(
+        EXPERIMENT,
+        [
+            f"out={tmp_path / 'run'}",
+            "strategy=random",
+            "budget.queries=4",
+            "pool=ray",
+            "pool.params.workers=1",
+            "evaluator.params.latency_s=0.5",
+            "tracking.backends=[]",
+            "progress=false",
+        ],
+    )
+    killed = []
+    killer = threading.Thread(
+        target=lambda: killed.append(_evaluating_actor().send_signal(signal.SIGKILL)), daemon=True
+    )
+    killer.start()
+    summary = run_search(config)
+    killer.join(timeout=60)
+    assert len(killed) == 1
+    lines = (tmp_path / "run" / "ledger.jsonl").read_text().splitlines()
+    assert summary["queries"] == len(lines) == 4 and summary["failed"] == 0
