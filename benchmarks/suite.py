@@ -39,6 +39,15 @@ SUITE: list[Bench] = [
             "0-2",
         ),
     ),
+    Bench("table_load", "table_load", ("--repeats", "1"), ("--repeats", "5")),
+    Bench(
+        "chain_bench",
+        "chain_bench",
+        ("--queries", "40", "--seeds", "2", "--strategies", "random,evolution"),
+        ("--queries", "300", "--seeds", "5", "--strategies", "random,evolution,graphpnas"),
+    ),
+    # Issue 13's red-team families (LIFECYCLE): cases tried / held per family.
+    Bench("redteam", "redteam", (), ()),
     Bench("search_overhead", "search_overhead", ("--queries", "25", "--randwire-queries", "3"), ()),
     Bench("generator_throughput", "generator_throughput", ("--repeats", "1", "--singles", "5"), ()),
     # Existing figures (GRAPH converted them): full mode scaled so that together they take about
