@@ -48,8 +48,6 @@ SUITE: list[Bench] = [
     ),
     # Issue 13's red-team families (LIFECYCLE): cases tried / held per family.
     Bench("redteam", "redteam", (), ()),
-    # Issue 13's red-team families (LIFECYCLE): cases tried / held per family.
-    Bench("redteam", "redteam", (), ()),
     Bench("search_overhead", "search_overhead", ("--queries", "25", "--randwire-queries", "3"), ()),
     Bench("generator_throughput", "generator_throughput", ("--repeats", "1", "--singles", "5"), ()),
     # Existing figures (GRAPH converted them): full mode scaled so that together they take about
