@@ -184,6 +184,14 @@ class TableEvaluator(NamedRewardMixin):
             }
         return None
 
+    def metric_values(self, metric: str | None = None) -> np.ndarray | None:
+        """Every row's value of `metric` (None: the reward; trial lists by their mean) [rows];
+        None for a column of texts or one the table lacks."""
+        column = self.table.columns.get(metric or self.reward_name)
+        if column is None or not (is_numeric(column) or is_trials(column)):
+            return None
+        return self._scores(column)
+
     @staticmethod
     def _scores(column: Column) -> np.ndarray:
         if isinstance(column, np.ndarray):  # numbers [rows], or trials [rows, n]

@@ -105,6 +105,9 @@ def test_optimum_by_reward_and_by_metric(tmp_path: Path) -> None:
     _, flipped = _evaluator(path)
     assert flipped.optimum("err")["code"] == "000"
     assert flipped.optimum()["code"] == best  # default: the reward, trial lists by their mean
+    assert flipped.metric_values("err").tolist() == [-t for _, t in ROWS.values()]
+    assert flipped.metric_values().tolist() == [sum(v) / 3 for v, _ in ROWS.values()]
+    assert flipped.metric_values("nope") is None
 
 
 def test_optimum_is_per_canonical_class(tmp_path: Path) -> None:
