@@ -217,3 +217,18 @@ def test_every_os_error_is_one_line_naming_the_path(capsys, workdir: Path) -> No
     assert (
         status == 2 and stderr == "graphnas: error: /dev/full: No space left on device (ENOSPC)\n"
     )
+
+
+def test_export_wandb_attaches_to_the_search_run(
+    capsys, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    argv = ["search", "--config", EXPERIMENT, "out=run", "strategy=random", "budget.queries=5"]
+    assert run_cli(capsys, *argv, "progress=false", "tracking.backends=[wandb]")[0] == 0
+    recorded = json.loads((workdir / "run" / "wandb-run.json").read_text())
+    argv = ["export", "run", "--format", "png", "--out", "run/best.png", "--wandb"]
+    assert run_cli(capsys, *argv)[0] == 0
+    runs = sorted(p.name for p in (workdir / "run" / "wandb").glob("offline-run-*"))
+    assert len(runs) == 2 and all(name.endswith(recorded["id"]) for name in runs)
+    pictures = list((workdir / "run" / "wandb").glob("offline-run-*/files/media/**/*.png"))
+    assert pictures and all(p.stat().st_size > 0 for p in pictures)  # the export's drawing
