@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import torch
-from nb201_runs import write_record
+from record import add_json_option, write_record
 
 from graphnas.generators import GraphPNASGenerator, LSTMController
 from graphnas.spaces import load_space
@@ -46,7 +45,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--singles", type=int, default=20, help="one-at-a-time calls per timing")
-    parser.add_argument("--json", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     lines = [

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from pathlib import Path
 from typing import Any
 
-from nb201_runs import search, write_record
+from nb201_runs import search
 from nb201_search import seed_range
+from record import add_json_option, write_record
 
 from graphnas.evaluators.nb201_table import NB201TableEvaluator
 from graphnas.sampling import Source, draw, report
@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0-2")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=100)
-    parser.add_argument("--json", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     seeds = seed_range(args.seeds)
     rows = [describe(label, o, seed, args) for label, o in VARIANTS.items() for seed in seeds]

@@ -17,10 +17,10 @@ import argparse
 import math
 import statistics
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
-from nb201_runs import search, write_record
+from nb201_runs import search
+from record import add_json_option, write_record
 
 RECIPE = "graphpnas (recipe)"
 LINEUP: dict[str, list[str]] = {
@@ -84,7 +84,7 @@ def table(rows: list[dict[str, Any]], dataset: str, seeds: list[int], labels: li
         spread = f" ± {statistics.stdev(values):.3f}" if len(values) > 1 else ""
         cell = "—"
         verdict = ""
-        if label != RECIPE:
+        if label != RECIPE and RECIPE in by:
             diff, se = paired(by[RECIPE], values)
             cell = f"{diff:+.3f} ± {se:.3f}"
             verdict = "yes" if diff > 2 * se else "no"
@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--strategies", default=",".join(LINEUP))
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--json", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     datasets = args.datasets.split(",")
     labels = [s for s in args.strategies.split(",") if s]

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import torch
-from nb201_runs import write_record
+from record import add_json_option, write_record
 
 from graphnas.config import BudgetConfig, load_search_config
 from graphnas.evaluators import EVALUATORS
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--randwire-queries", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--json", type=Path, default=None)
+    add_json_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = load_search_config(ROOT / "experiments" / "nb201.yaml")

@@ -1,18 +1,18 @@
 """`graphnas sample`: draw architectures from a search's trained generator, or from a space's prior,
 and describe the draw with the distribution metrics of `graphnas.distribution`.
 
-A run directory is rebuilt from its own config (space, strategy and evaluator seeded as the search
-seeded them) and checkpoint; the generator is the strategy's `model`. Novelty is measured against
-the run's ledger. Quality and top-1%/5% shares are reported where the evaluator knows every value of
-its report metric over the space (`metric_column(metric)`, e.g. a benchmark table), next to as many
-draws from the space's prior for reference; nothing here knows any particular space or table.
+A run directory is rebuilt from its own config (the search build's evaluator, the strategy seeded
+as the search seeded it) and checkpoint; the generator is the strategy's `model`. Novelty is
+measured against the run's ledger. Quality and top-1%/5% shares are reported where the evaluator
+knows every value of its report metric over the space (`metric_values`, e.g. a benchmark table),
+next to as many draws from the space's prior; nothing here knows any particular space or table.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def open_source(target: str, device: str = "cpu") -> Source:
 
 def _run_source(path: Path, device: str) -> Source:
     from graphnas.config import load_search_config
-    from graphnas.evaluators.recipe import EvaluatorRecipe
+    from graphnas.search import build_evaluator
     from graphnas.search.checkpoint import load_checkpoint
     from graphnas.search.rundir import RunDir
     from graphnas.seeding import component_seed
@@ -71,16 +71,12 @@ def _run_source(path: Path, device: str) -> Source:
         raise InputFileError(f"{run.path}: not a run directory (no config.yaml)")
     if not run.checkpoint.is_file():
         raise InputFileError(f"{run.path}: the run has no checkpoint.pt to read its generator from")
-    config = load_search_config(run.config)
-    space = load_space(config.space)
+    config = replace(load_search_config(run.config), device=device)
+    space, evaluator, built_on = build_evaluator(config)
     strategy = STRATEGIES.build(
         config.strategy.name,
         config.strategy.params,
-        {
-            "space": space,
-            "seed": component_seed(config.seed, "strategy"),
-            "device": torch.device(device),
-        },
+        {"space": space, "seed": component_seed(config.seed, "strategy"), "device": built_on},
     )
     if not hasattr(strategy, "model"):
         raise GraphnasError(
@@ -88,16 +84,13 @@ def _run_source(path: Path, device: str) -> Source:
             f"sample the space's prior instead (graphnas sample {config.space})"
         )
     strategy.load_state_dict(load_checkpoint(run.checkpoint)["strategy"])
-    recipe = EvaluatorRecipe.of(
-        config.evaluator, space, seed=component_seed(config.seed, "evaluator")
-    )
     evaluated = {str(e["hash"]) for e in run.read_ledger()} if run.ledger.exists() else set()
     return Source(
         space,
         f"the generator of run {run.path} ({config.strategy.name}, {len(evaluated)} evaluated)",
         strategy.model,
         evaluated,
-        recipe.build(torch.device(device), space=space),
+        evaluator,
     )
 
 
