@@ -27,7 +27,16 @@ SUITE: list[Bench] = [
     Bench(
         "nb201_search",
         "nb201_search",
-        ("--seeds", "0-1", "--datasets", "cifar10", "--queries", "25", "--jobs", "2"),
+        (
+            "--seeds",
+            "0",
+            "--datasets",
+            "cifar10",
+            "--queries",
+            "25",
+            "--strategies",
+            "graphpnas (recipe),evolution",
+        ),
         ("--seeds", "0-9", "--confirm-seeds", "100-109", "--jobs", "2"),
     ),
     Bench(
