@@ -11,7 +11,13 @@ Where things are:
 - `signals`: SIGINT/SIGTERM handling and exit statuses.
 """
 
-from graphnas.search.build import build_search, resume_search, run_loop, run_search
+from graphnas.search.build import (
+    build_evaluator,
+    build_search,
+    resume_search,
+    run_loop,
+    run_search,
+)
 from graphnas.search.cache import Proposal, ResultCache
 from graphnas.search.checkpoint import CheckpointStateError, load_checkpoint, save_checkpoint
 from graphnas.search.ledger import LedgerEntry, LedgerWriter, read_ledger
@@ -37,6 +43,7 @@ __all__ = [
     "RunLock",
     "SearchInterrupted",
     "SearchLoop",
+    "build_evaluator",
     "build_search",
     "component_seed",
     "config_identity",

@@ -138,6 +138,18 @@ def _resume_locked(run_dir: RunDir, lock: RunLock, overrides: Sequence[str]) -> 
     return loop
 
 
+def build_evaluator(config: SearchConfig) -> tuple[SearchSpace, Any, Any]:
+    """(space, evaluator, device) of `config`, built exactly as a search builds them (plug-ins,
+    seed, device), so that scoring one architecture gives what a search would record."""
+    load_plugins(config.imports)
+    device = resolve_device(config.device)
+    space = load_space(config.space)
+    recipe = EvaluatorRecipe.of(
+        config.evaluator, space, seed=component_seed(config.seed, "evaluator")
+    )
+    return space, recipe.build(device, space=space), device
+
+
 def _bytes_of_lines(path: Path, lines: int) -> int:
     """The byte length of the first `lines` lines of `path`."""
     if lines == 0:

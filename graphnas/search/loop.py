@@ -32,12 +32,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from graphnas.config import BudgetConfig
 from graphnas.evaluators.base import EvalResult
 from graphnas.evaluators.pool import EvalPool
 from graphnas.graph import ArchGraph
+from graphnas.progress import ProgressReporter, progress_reporter
 from graphnas.search.cache import Proposal, ResultCache
 from graphnas.search.checkpoint import save_checkpoint
 from graphnas.search.ledger import LedgerEntry, LedgerWriter, ledger_line
@@ -120,6 +119,7 @@ class SearchLoop:
         self.valid_ledger_bytes: int | None = None  # where a resumed ledger's torn tail starts
         self.before_writing: list[Callable[[], None]] = []  # run once, when writing begins
         self._writing = False
+        self._new_best = False  # the best changed in this step (logged with the step)
         self._ledger: LedgerWriter | None = None
 
     # ------------------------------------------------------------------ budget
@@ -132,9 +132,15 @@ class SearchLoop:
         """Why the budget is spent (None while it is not)."""
         if self.budget.queries is not None and self.counters.queries >= self.budget.queries:
             return "budget.queries"
-        if self.budget.seconds is not None and self.counters.cost_s >= self.budget.seconds:
+        if self.budget.seconds is not None and self.spent_s() >= self.budget.seconds:
             return "budget.seconds"
         return None
+
+    def spent_s(self) -> float:
+        """The cost the seconds budget counts: the evaluations' `cost_s` plus the strategy's own
+        `search_cost_s()` (e.g. a supernet trained inside `ask`)."""
+        own = self.strategy.search_cost_s() if isinstance(self.strategy, Strategy) else 0.0
+        return self.counters.cost_s + float(own)
 
     # ------------------------------------------------------------------ running
     def run(self) -> dict[str, Any]:
@@ -217,7 +223,7 @@ class SearchLoop:
             self._ledger.close()
             self._ledger = None
 
-    def _step(self, bar: tqdm, start: float) -> None:
+    def _step(self, bar: ProgressReporter, start: float) -> None:
         """One ask -> dedupe -> evaluate -> tell -> track round (resuming a step in progress)."""
         counters = self.counters
         if self.proposals is None:
@@ -300,7 +306,7 @@ class SearchLoop:
             return result
         return replace(result, reward=float(reward), status="ok")
 
-    def _report(self, new_results: list[EvalResult], bar: tqdm) -> None:
+    def _report(self, new_results: list[EvalResult], bar: ProgressReporter) -> None:
         """Best-so-far curve, tracker scalars (the strategy's metrics as strategy/<key>) and the
         progress bar after a step."""
         counters = self.counters
@@ -318,13 +324,11 @@ class SearchLoop:
         if isinstance(self.strategy, Strategy):
             metrics.update({f"strategy/{k}": float(v) for k, v in self.strategy.metrics().items()})
         self.tracker.log(metrics, counters.step)
-        if self.budget.queries is not None:
-            bar.update(len(new_results))
-        else:
-            bar.n = min(counters.cost_s, self.budget.seconds or 0.0)
-            bar.refresh()
-        if best_reward is not None:
-            bar.set_postfix(best=f"{best_reward:.4g}", refresh=False)
+        if self._new_best and isinstance(self.tracker, TrackerGroup):
+            self.tracker.log_best(counters.best, counters.step)
+        self._new_best = False
+        position = counters.queries if self.budget.queries is not None else self.spent_s()
+        bar.update_to(position, {"best": f"{best_reward:.4g}"} if best_reward is not None else None)
 
     def _record(
         self, proposal: Proposal, result: EvalResult, replayed: LedgerEntry | None, start: float
@@ -340,6 +344,7 @@ class SearchLoop:
             if counters.worst is None or result.reward < counters.worst:
                 counters.worst = result.reward
             if counters.best is None or result.reward > counters.best["reward"]:
+                self._new_best = True
                 counters.best = {
                     "arch": proposal.arch.to_dict(),
                     "code": proposal.identity.code,
@@ -368,15 +373,12 @@ class SearchLoop:
             with self.stops.critical():
                 self._ledger.append(line)
 
-    def _progress_bar(self) -> tqdm:
+    def _progress_bar(self) -> ProgressReporter:
         if self.budget.queries is not None:
-            return tqdm(
-                total=self.budget.queries,
-                initial=self.counters.queries,
-                unit="query",
-                disable=not self.progress,
-            )
-        return tqdm(total=self.budget.seconds, unit="s", disable=not self.progress)
+            total, unit, initial = self.budget.queries, "query", self.counters.queries
+        else:
+            total, unit, initial = self.budget.seconds, "s", self.spent_s()
+        return progress_reporter(total, unit, initial=initial, enabled=self.progress)
 
     # ------------------------------------------------------------------ files
     def _write_summary(self, summary: dict[str, Any]) -> None:
