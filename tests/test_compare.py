@@ -170,6 +170,7 @@ def test_compare_workers_import_plug_ins_and_the_table_uses_the_evaluators_names
     value and optimum all come from the evaluator."""
     (tmp_path / "compare_plugin.py").write_text(textwrap.dedent(PLUGIN))
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("graphnas.plugins._LOADED", [])  # no leak into later tests
     out = tmp_path / "cmp"
     args = ["--strategies", "random", "--seeds", "2", "--jobs", "2", "--out", str(out)]
     status = main(

@@ -148,6 +148,7 @@ def test_workers_import_the_parents_plug_ins_and_the_parent_prepares_once(
         "        return [EvalResult(float(a.num_edges), {'pid': os.getpid()}) for a in archs]\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("graphnas.plugins._LOADED", [])  # no leak into later tests
     load_plugins(["pool_plugin_edges"], entry_points=False)
     import os
 

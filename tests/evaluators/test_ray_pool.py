@@ -145,7 +145,8 @@ def test_a_worker_process_killed_mid_evaluation_is_retried(local_ray) -> None:
         assert _run(pool, [arch])[0] == result
 
 
-def test_actors_import_the_parents_plug_ins(local_ray) -> None:
+def test_actors_import_the_parents_plug_ins(local_ray, monkeypatch) -> None:
+    monkeypatch.setattr("graphnas.plugins._LOADED", [])  # no leak into later tests
     load_plugins([PLUGIN], entry_points=False)
     archs = [SPACE.sample_prior(np.random.default_rng(i)) for i in range(3)]
     recipe = EvaluatorRecipe.of(PLUGIN, SPACE)

@@ -63,6 +63,7 @@ def test_the_recipe_carries_the_loaded_plug_ins_and_imports_them_first(
         )
     )
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("graphnas.plugins._LOADED", [])  # no leak into later tests
     load_plugins(["recipe_plugin_edges"], entry_points=False)
     recipe = EvaluatorRecipe.of("recipe_plugin_edges", SPACE, seed=1)
     assert "recipe_plugin_edges" in recipe.plugins
