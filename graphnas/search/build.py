@@ -15,7 +15,7 @@ again rather than replayed, so its state sees exactly the evaluations of an unin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from graphnas.evaluators import POOLS
 from graphnas.evaluators.base import is_stateful
 from graphnas.evaluators.pool import EvalPool
 from graphnas.evaluators.recipe import EvaluatorRecipe
+from graphnas.graph import ArchGraph
 from graphnas.plugins import load_plugins
 from graphnas.registry import context_fields
 from graphnas.search.checkpoint import load_checkpoint, remove_stale_temp_files
@@ -211,7 +212,16 @@ def _trackers(config: SearchConfig, run_dir: RunDir) -> Tracker:
         name=run_dir.path.name,
         mode=config.tracking.wandb_mode,
         every=config.tracking.log_every,
+        group=config.tracking.group,
+        draw_arch=_draw_png,
     )
+
+
+def _draw_png(arch: Mapping[str, Any]) -> bytes:
+    """The best cell's drawing for trackers (graphviz, or matplotlib without it)."""
+    from graphnas.export import arch_bytes  # imported on first use: plotting is not cheap
+
+    return arch_bytes(ArchGraph.from_dict(arch), "png")
 
 
 def _make_loop(

@@ -41,6 +41,7 @@ from graphnas.search.cache import Proposal, ResultCache
 from graphnas.search.checkpoint import save_checkpoint
 from graphnas.search.ledger import LedgerEntry, LedgerWriter, ledger_line
 from graphnas.search.replay import Replay
+from graphnas.search.reports import finish_tracking, step_metrics
 from graphnas.search.resume import loop_state, restore_loop
 from graphnas.search.rundir import RunDir, RunLock
 from graphnas.search.signals import SearchInterrupted, StopRequests
@@ -204,7 +205,7 @@ class SearchLoop:
                 self.save_checkpoint()
             if keep_files or self.stopped == "interrupted":
                 self._write_summary(summary)
-        self.tracker.finish(summary)
+        finish_tracking(self, summary)  # the ledger table, then finish
         return summary
 
     def _begin_writing(self) -> None:
@@ -313,17 +314,7 @@ class SearchLoop:
         best_reward = counters.best["reward"] if counters.best else None
         point = {"step": counters.step, "queries": counters.queries, "cost_s": counters.cost_s}
         counters.curve.append({**point, "best_reward": best_reward})
-        metrics: dict[str, float] = {"queries": counters.queries, "failed": counters.failed}
-        if best_reward is not None:
-            metrics["best_reward"] = best_reward
-        step_rewards = [r.reward for r in new_results if r.ok]
-        if step_rewards:
-            metrics["reward"] = max(step_rewards)
-        if self.budget.seconds is not None:
-            metrics["cost_s"] = counters.cost_s
-        if isinstance(self.strategy, Strategy):
-            metrics.update({f"strategy/{k}": float(v) for k, v in self.strategy.metrics().items()})
-        self.tracker.log(metrics, counters.step)
+        self.tracker.log(step_metrics(self, new_results), counters.step)
         if self._new_best and isinstance(self.tracker, TrackerGroup):
             self.tracker.log_best(counters.best, counters.step)
         self._new_best = False
