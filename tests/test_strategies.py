@@ -37,7 +37,14 @@ def drive(strategy, rounds: int, batch: int = 4) -> list[str]:
     return proposed
 
 
-@pytest.mark.parametrize("name", STRATEGIES.names())
+# The differentiable strategies propose one derived cell per ask and train a supernet on image
+# data: their determinism and state round trip are tested in tests/strategies/test_differentiable.py.
+ASK_TELL_STRATEGIES = [
+    name for name in STRATEGIES.names() if name not in {"darts", "gdas", "stacnas", "proxyless"}
+]
+
+
+@pytest.mark.parametrize("name", ASK_TELL_STRATEGIES)
 def test_proposals_are_valid_and_deterministic_under_a_seed(name: str) -> None:
     first = drive(build(name, seed=3), rounds=10)
     assert first == drive(build(name, seed=3), rounds=10)
@@ -45,7 +52,7 @@ def test_proposals_are_valid_and_deterministic_under_a_seed(name: str) -> None:
     assert all(SPACE.is_valid(SPACE.decode(code)) for code in first)
 
 
-@pytest.mark.parametrize("name", STRATEGIES.names())
+@pytest.mark.parametrize("name", ASK_TELL_STRATEGIES)
 def test_state_dict_round_trip_continues_identically(name: str) -> None:
     original = build(name, seed=5)
     drive(original, rounds=8)

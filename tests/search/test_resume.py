@@ -57,6 +57,20 @@ STRATEGY_PARAMS = {
         "generator: {hidden: 8, layers: 1, mixtures: 2}}"
     ),
     "reinforce_lstm": "{warmup: 4, pool: 8, generator: {hidden: 8}}",
+    **{
+        name: (
+            "{data: 'synthetic:classes=3,train=24,size=8', val_per_class: 8, batch_size: 8, "
+            "network: {channels: 4, cells_per_stage: 1}, steps_per_ask: 1, total_steps: 16"
+            + extra
+            + "}"
+        )
+        for name, extra in {
+            "darts": "",
+            "gdas": "",
+            "stacnas": ", warmup_steps: 1, similarity_batches: 1",
+            "proxyless": ", cost_metric: flops",
+        }.items()
+    },
 }
 # Kills per strategy in the default run (each restart costs a few seconds of start-up); with
 # -m slow, every registered strategy is killed SLOW_KILLS times.

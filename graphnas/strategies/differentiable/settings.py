@@ -36,7 +36,7 @@ class BilevelSettings:
     network: dict[str, Any] = field(default_factory=dict)
     precision: str = "fp32"
     channels_last: bool = False
-    batch_size: int = 64
+    batch_size: int = 16
     total_steps: int = 1000
     steps_per_ask: int = 50
     warmup_steps: int = 0
