@@ -37,8 +37,9 @@ def drive(strategy, rounds: int, batch: int = 4) -> list[str]:
     return proposed
 
 
-# The differentiable strategies propose one derived cell per ask and train a supernet on image
-# data: their determinism and state round trip are tested in tests/strategies/test_differentiable.py.
+# The differentiable strategies propose one derived cell per ask (tested in
+# tests/strategies/test_differentiable.py: determinism, state round trip).
+
 ASK_TELL_STRATEGIES = [
     name for name in STRATEGIES.names() if name not in {"darts", "gdas", "stacnas", "proxyless"}
 ]
