@@ -144,7 +144,8 @@ def _check_components(base: SearchConfig, specs: Sequence[StrategySpec]) -> Any:
         context = {"space": space, "seed": 0, "device": "cpu"}
         STRATEGIES.build(spec.name, strategy_params(base, spec), context)
     seed = component_seed(base.seed, "evaluator")
-    return EvaluatorRecipe.of(base.evaluator, space, seed=seed).build("cpu", space=space)
+    recipe = EvaluatorRecipe.of(base.evaluator, space, seed=seed, run_seed=base.seed)
+    return recipe.build("cpu", space=space)
 
 
 def execute(task: RunTask, stop: StopFlag) -> RunRecord:

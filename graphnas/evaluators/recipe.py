@@ -29,6 +29,7 @@ class EvaluatorRecipe:
     space: dict[str, Any]  # SearchSpace.to_config()
     seed: int
     plugins: tuple[str, ...] = field(default=())
+    run_seed: int = 0  # the run's own `seed` (e.g. which trial of a noisy table)
 
     @classmethod
     def of(
@@ -37,6 +38,7 @@ class EvaluatorRecipe:
         space: SearchSpace,
         seed: int = 0,
         plugins: Sequence[str] | None = None,
+        run_seed: int = 0,
     ) -> EvaluatorRecipe:
         """The recipe of an evaluator config (a name, {name, params} or a ComponentConfig) on
         `space`; `plugins` defaults to every plug-in loaded in this process so far."""
@@ -44,7 +46,7 @@ class EvaluatorRecipe:
 
         name, params = name_and_params(config)
         loaded = loaded_plugins() if plugins is None else tuple(plugins)
-        return cls(name, params, space.to_config(), int(seed), tuple(loaded))
+        return cls(name, params, space.to_config(), int(seed), tuple(loaded), int(run_seed))
 
     def build(self, device: torch.device | str, space: SearchSpace | None = None) -> Evaluator:
         """The evaluator on `device` (plug-ins imported first); `space` saves rebuilding the
@@ -57,7 +59,12 @@ class EvaluatorRecipe:
         load_plugins(self.plugins)
         if space is None:
             space = space_from_config(self.space, source="evaluator recipe space")
-        context = {"space": space, "device": torch.device(device), "seed": self.seed}
+        context = {
+            "space": space,
+            "device": torch.device(device),
+            "seed": self.seed,
+            "run_seed": self.run_seed,
+        }
         return EVALUATORS.build(self.name, self.params, context)
 
 

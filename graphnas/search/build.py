@@ -146,7 +146,10 @@ def build_evaluator(config: SearchConfig) -> tuple[SearchSpace, Any, Any]:
     device = resolve_device(config.device)
     space = load_space(config.space)
     recipe = EvaluatorRecipe.of(
-        config.evaluator, space, seed=component_seed(config.seed, "evaluator")
+        config.evaluator,
+        space,
+        seed=component_seed(config.seed, "evaluator"),
+        run_seed=config.seed,
     )
     return space, recipe.build(device, space=space), device
 
@@ -172,7 +175,10 @@ def _build_components(config: SearchConfig) -> _Components:
     device = resolve_device(config.device)
     space = load_space(config.space)
     recipe = EvaluatorRecipe.of(
-        config.evaluator, space, seed=component_seed(config.seed, "evaluator")
+        config.evaluator,
+        space,
+        seed=component_seed(config.seed, "evaluator"),
+        run_seed=config.seed,
     )
     evaluator = recipe.build(device, space=space)
     pool_factory = POOLS.get(config.pool.name)

@@ -182,3 +182,29 @@ def test_a_hundred_thousand_rows_load_well_under_a_second(tmp_path: Path) -> Non
     )
     arch = space.decode(codes[12345])
     assert evaluator.evaluate([arch])[0].reward == float(table.columns["trials"][12345, 2])
+
+
+@pytest.mark.parametrize("run_seed", [0, 1, 5])
+def test_a_search_build_hands_the_run_seed_to_trial_seed(tmp_path: Path, run_seed: int) -> None:
+    """`trial: seed` picks element `seed % n` of the run's own config seed, through the same
+    recipe every search, worker and `graphnas eval` builds the evaluator from."""
+    from graphnas.config import load_search_config
+    from graphnas.search import build_evaluator
+
+    space_file = tmp_path / "tiny_chain.yaml"
+    space_file.write_text(json.dumps(SPACE))
+    table = _write(tmp_path, "jsonl")
+    config = load_search_config(
+        None,
+        [
+            f"space={space_file}",
+            "evaluator=table",
+            f"evaluator.params.path={table}",
+            "evaluator.params.reward=val",
+            f"seed={run_seed}",
+            "device=cpu",
+        ],
+    )
+    space, evaluator, _ = build_evaluator(config)
+    code = CODES[4]
+    assert evaluator.evaluate([space.decode(code)])[0].reward == ROWS[code][0][run_seed % 3]
