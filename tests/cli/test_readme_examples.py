@@ -20,6 +20,16 @@ def section(title: str) -> str:
     return found.group(1)
 
 
+def shell_commands(title: str) -> list[str]:
+    """The shell commands of a section's plain ``` blocks, in order: one per line (a trailing
+    backslash continues it), blank and comment-only lines left out, trailing comments kept."""
+    blocks = re.findall(r"^```(?:sh|bash|shell)?\n(.*?)^```", section(title), re.S | re.M)
+    script = "\n".join(blocks).replace("\\\n", " ")
+    return [
+        line.strip() for line in script.splitlines() if line.strip() and line.lstrip()[0] != "#"
+    ]
+
+
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", section("Python API"), re.S)
 
 
