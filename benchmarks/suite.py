@@ -53,7 +53,7 @@ SUITE: list[Bench] = [
         "chain_bench",
         "chain_bench",
         ("--queries", "40", "--seeds", "2", "--strategies", "random,evolution"),
-        ("--queries", "300", "--seeds", "5", "--strategies", "random,evolution,graphpnas"),
+        ("--queries", "100", "--seeds", "3", "--strategies", "random,evolution,graphpnas"),
     ),
     # Issue 13's red-team families (LIFECYCLE): cases tried / held per family.
     Bench("redteam", "redteam", (), ()),
