@@ -145,13 +145,18 @@ def build_evaluator(config: SearchConfig) -> tuple[SearchSpace, Any, Any]:
     load_plugins(config.imports)
     device = resolve_device(config.device)
     space = load_space(config.space)
-    recipe = EvaluatorRecipe.of(
+    recipe = _evaluator_recipe(config, space)
+    return space, recipe.build(device, space=space), device
+
+
+def _evaluator_recipe(config: SearchConfig, space: SearchSpace) -> EvaluatorRecipe:
+    """The evaluator recipe of `config`: its own derived seed and the run's seed."""
+    return EvaluatorRecipe.of(
         config.evaluator,
         space,
         seed=component_seed(config.seed, "evaluator"),
         run_seed=config.seed,
     )
-    return space, recipe.build(device, space=space), device
 
 
 def _bytes_of_lines(path: Path, lines: int) -> int:
@@ -174,12 +179,7 @@ def _build_components(config: SearchConfig) -> _Components:
     check_tracking(config.tracking.backends, config.tracking.wandb_mode)
     device = resolve_device(config.device)
     space = load_space(config.space)
-    recipe = EvaluatorRecipe.of(
-        config.evaluator,
-        space,
-        seed=component_seed(config.seed, "evaluator"),
-        run_seed=config.seed,
-    )
+    recipe = _evaluator_recipe(config, space)
     evaluator = recipe.build(device, space=space)
     pool_factory = POOLS.get(config.pool.name)
     if is_stateful(evaluator) and POOLS.name_of(pool_factory) != "serial":
