@@ -163,6 +163,12 @@ def test_sample_from_a_trained_run_reports_its_distribution(tmp_path, capsys) ->
     assert summary["quality"]["metric"] == "test_accuracy"
     printed = capsys.readouterr().out
     assert "novelty:" in printed and "support:" in printed and "test_accuracy (prior)" in printed
+    # The metrics describe the distribution at the temperature sampled: hotter is broader.
+    hot = tmp_path / "hot.jsonl"
+    assert main(["sample", str(run), "-n", "200", "--out", str(hot), "--temperature", "4"]) == 0
+    hot_summary = json.loads(hot.with_suffix(".report.json").read_text())
+    assert hot_summary["effective_support"]["method"] == "exact"
+    assert hot_summary["effective_support"]["value"] > 2 * summary["effective_support"]["value"]
 
 
 def test_sample_from_a_space_prior(tmp_path, capsys) -> None:

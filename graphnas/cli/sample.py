@@ -36,7 +36,7 @@ def sample(
     archs = draw(source, n, seed, temperature)
     with naming_path(out):
         write_jsonl(archs, out)
-    summary = report(source, archs, seed)
+    summary = report(source, archs, seed, temperature)
     report_path = out.with_suffix(".report.json")
     with naming_path(report_path):
         report_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
