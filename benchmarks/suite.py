@@ -48,6 +48,12 @@ SUITE: list[Bench] = [
             "0-2",
         ),
     ),
+    Bench(
+        "generator_spaces",
+        "generator_spaces",
+        ("--queries", "6", "--samples", "20"),
+        ("--queries", "24", "--samples", "200"),
+    ),
     Bench("table_load", "table_load", ("--repeats", "1"), ("--repeats", "5")),
     Bench(
         "chain_bench",
