@@ -37,7 +37,7 @@ from graphnas.export.formats import arch_bytes
 from graphnas.spaces import load_space
 from graphnas.spaces.loading import shipped_space_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = REPO / "experiments" / "nb201.yaml"
 # Keeps a config that happens to be valid cheap: two table queries, no progress or tracking.
 CHEAP = ["budget.queries=2", "progress=false", "tracking.backends=[]"]

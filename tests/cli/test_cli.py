@@ -12,7 +12,7 @@ import pytest
 
 from graphnas.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = str(REPO / "experiments" / "nb201.yaml")
 QUIET = ["progress=false", "tracking.backends=[]"]
 

@@ -17,7 +17,7 @@ from graphnas.spaces.nb101 import NB101Space
 from graphnas.spaces.nb201 import NB201Space
 from graphnas.spaces.randwire import RandWireSpace
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SPACES = shipped_space_names()
 
 

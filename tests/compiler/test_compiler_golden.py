@@ -19,7 +19,9 @@ from graphnas.compiler import arch_cost, compile_arch, count_parameters, measure
 from graphnas.evaluators.nb201_table import load_nb201_table
 from graphnas.spaces import load_space
 
-GOLDEN = json.loads((Path(__file__).parent / "assets" / "compiler_golden.json").read_text())
+GOLDEN = json.loads(
+    (Path(__file__).resolve().parents[1] / "assets" / "compiler_golden.json").read_text()
+)
 NB201 = load_space("nb201")
 NB101 = load_space("nb101")
 # Classifier rule of NAS-Bench-201: only the last linear layer differs between datasets.
@@ -129,7 +131,7 @@ def test_randwire_small_regime_matches_published_size() -> None:
 def _shared_nb201_cells(shared: Path) -> list[dict]:
     import importlib.util
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "make_compiler_golden.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "make_compiler_golden.py"
     spec = importlib.util.spec_from_file_location("make_compiler_golden", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
