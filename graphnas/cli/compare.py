@@ -69,5 +69,8 @@ def compare(
     paths = comparison.write(folder)
     echo(comparison.markdown().rstrip())
     echo(f"table: {paths['table']}  plot: {paths['plot']}  runs: {paths['json']}")
+    fronts = [str(path) for key, path in paths.items() if key.startswith("pareto_")]
+    if fronts:
+        echo(f"pareto fronts: {'  '.join(fronts)}")
     if comparison.interrupted_by is not None:
         raise typer.Exit(INTERRUPTED_STATUS.get(comparison.interrupted_by, 130))

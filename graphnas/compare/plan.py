@@ -103,15 +103,19 @@ def run_config(
     """The search config of one (strategy, seed) run: quiet, in its own folder, tracked (if the
     base config tracks) in the comparison's group."""
     params = strategy_params(base, spec)
-    folder = out / "runs" / f"{_slug(spec.label)}-seed{seed}"
     return replace(
         base,
         strategy=ComponentConfig(spec.name, params),
         seed=seed,
-        out=str(folder),
+        out=str(run_folder(out, spec.label, seed)),
         progress=False,
         tracking=replace(base.tracking, group=group),
     )
+
+
+def run_folder(out: Path, label: str, seed: int) -> Path:
+    """The run directory of one (strategy label, seed) run of the comparison in `out`."""
+    return out / "runs" / f"{_slug(label)}-seed{seed}"
 
 
 def strategy_params(base: SearchConfig, spec: StrategySpec) -> dict[str, Any]:

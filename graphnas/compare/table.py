@@ -140,15 +140,21 @@ class Comparison:
         }
 
     def write(self, out: Path) -> dict[str, Path]:
-        """Write table.md, compare.json and anytime.png into `out`; return their paths."""
+        """Write table.md, compare.json, anytime.png and (where the runs record costs)
+        pareto_<metric>.svg into `out`; return their paths ("pareto_<metric>" for the latter)."""
+        from graphnas.compare.pareto import pareto_notes, write_pareto
+
         paths = {
             "table": out / "table.md",
             "json": out / "compare.json",
             "plot": out / "anytime.png",
         }
-        paths["table"].write_text(self.markdown(), encoding="utf-8")
-        write_json_atomic(paths["json"], self.to_dict())
+        pareto_paths, front_sets = write_pareto(self, out)
+        notes = pareto_notes(pareto_paths, front_sets)
+        paths["table"].write_text(self.markdown() + "".join(n + "\n" for n in notes), "utf-8")
+        write_json_atomic(paths["json"], {**self.to_dict(), "pareto": front_sets})
         self.plot(paths["plot"])
+        paths.update({f"pareto_{metric}": path for metric, path in pareto_paths.items()})
         return paths
 
     def plot(self, path: Path) -> None:

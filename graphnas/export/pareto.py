@@ -50,6 +50,24 @@ def pareto_front(points: Sequence[Point], maximize: Sequence[bool] = (True, Fals
     return sorted(front)
 
 
+def front_points(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (cost, reward) points on the front of max reward and min cost, by increasing cost."""
+    return sorted(tuple(points[i]) for i in pareto_front([(r, c) for c, r in points]))
+
+
+def hypervolume(points: Sequence[tuple[float, float]], ref: tuple[float, float]) -> float:
+    """Area of the (cost, reward) plane dominated by `points` and bounded by the reference
+    point `ref` = (worst cost, worst reward); points not better than `ref` in both add nothing."""
+    ref_cost, ref_reward = ref
+    inside = [(c, r) for c, r in points if c < ref_cost and r > ref_reward]
+    front = front_points(inside) if inside else []
+    area = 0.0
+    for k, (cost, reward) in enumerate(front):
+        next_cost = front[k + 1][0] if k + 1 < len(front) else ref_cost
+        area += (next_cost - cost) * (reward - ref_reward)
+    return area
+
+
 def plot_pareto(
     series: Mapping[str, Sequence[tuple[float, float]]],
     cost_label: str = "params",
@@ -71,7 +89,7 @@ def plot_pareto(
             continue
         costs, rewards = zip(*pts, strict=True)
         ax.scatter(costs, rewards, s=8, color=color, alpha=0.3, linewidths=0)
-        front = sorted(pts[i] for i in pareto_front([(r, c) for c, r in pts]))
+        front = front_points(pts)
         fc, fr = zip(*front, strict=True)
         ax.step(
             fc,
@@ -107,7 +125,9 @@ def cost_points(records: Sequence[Any], key: str) -> list[tuple[float, float]]:
     return points
 
 
-def pareto_plots(series: Mapping[str, Sequence[Any]], fmt: str = "svg") -> dict[str, bytes]:
+def pareto_plots(
+    series: Mapping[str, Sequence[Any]], fmt: str = "svg", reward_label: str = "reward"
+) -> dict[str, bytes]:
     """One Pareto plot per cost metric that the named record sets carry (e.g. one run and its
     references in the gallery, or the strategies of a compare), keyed by the metric name."""
     plots = {}
@@ -117,6 +137,6 @@ def pareto_plots(series: Mapping[str, Sequence[Any]], fmt: str = "svg") -> dict[
         if points:
             metric = key.split("/", 1)[1]
             plots[metric] = plot_pareto(
-                points, metric, "reward", fmt, log_cost=metric != "latency_ms"
+                points, metric, reward_label, fmt, log_cost=metric != "latency_ms"
             )
     return plots
