@@ -110,22 +110,18 @@ class BilevelTask:
         )
         self.num_classes = dataset.num_classes
         self.resolution = dataset.resolution
-        stream = {"batch_size": batch_size, "seed": seed, "device": device}
-        self.weights = BatchStream(
-            dataset.train,
-            dataset,
-            name="weights",
-            augment=augment,
-            channels_last=channels_last,
-            **stream,
-        )
-        self.arch = BatchStream(
-            dataset.val,
-            dataset,
-            name="arch",
-            augment=False,
-            channels_last=channels_last,
-            **stream,
+        self.weights, self.arch = (
+            BatchStream(
+                split,
+                dataset,
+                name=name,
+                augment=augment and name == "weights",  # held-out batches are never augmented
+                channels_last=channels_last,
+                batch_size=batch_size,
+                seed=seed,
+                device=device,
+            )
+            for split, name in ((dataset.train, "weights"), (dataset.val, "arch"))
         )
 
     def state_dict(self) -> dict[str, Any]:
