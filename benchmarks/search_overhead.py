@@ -49,8 +49,8 @@ class Timed:
         self.eval_seconds.append(0.0)
         return self.strategy.ask(n)
 
-    def tell(self, archs, results):
-        self.strategy.tell(archs, results)
+    def tell(self, archs, results, hashes=None):
+        self.strategy.tell(archs, results, hashes)
 
     def state_dict(self):
         return self.strategy.state_dict()

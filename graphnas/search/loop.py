@@ -3,11 +3,12 @@
 Semantics:
 - Each step asks the strategy for up to `batch_size` architectures (never more than the unique
   queries left) and tells it one result per asked architecture, in order.
-- Each proposal is identified once (`SearchSpace.identify`: problems, canonical hash, code). One
-  whose network was seen before (earlier, or earlier in the same batch) is answered from the
-  cache: it costs no budget and writes no ledger line. Where the hash is approximate (WL), a
-  match is confirmed by exact isomorphism, and a non-isomorphic graph on a taken hash gets its
-  own key (`hash#2`, ...), so two different networks never share a reward.
+- Each proposal is identified once (`SearchSpace.identify`: problems, canonical hash, code), and
+  the strategy is told each canonical hash with its result (`Strategy.tell`), never hashing it
+  again. One whose network was seen before (earlier, or earlier in the same batch) is answered
+  from the cache: it costs no budget and writes no ledger line. Where the hash is approximate
+  (WL), a match is confirmed by exact isomorphism, and a non-isomorphic graph on a taken hash
+  gets its own key (`hash#2`, ...), so two different networks never share a reward.
 - Every new architecture is one query: one ledger line, whether it succeeded or failed (an invalid
   proposal is a failed query; an evaluator fault is a failed result, never a crash).
 - The budget is `budget.queries` unique evaluations and/or `budget.seconds` of evaluation cost
@@ -41,7 +42,7 @@ from graphnas.search.cache import Proposal, ResultCache
 from graphnas.search.checkpoint import save_checkpoint
 from graphnas.search.ledger import LedgerEntry, LedgerWriter, ledger_line
 from graphnas.search.replay import Replay
-from graphnas.search.reports import finish_tracking, step_metrics
+from graphnas.search.reports import finish_tracking, run_summary, step_metrics
 from graphnas.search.resume import loop_state, restore_loop
 from graphnas.search.rundir import RunDir, RunLock
 from graphnas.search.signals import SearchInterrupted, StopRequests
@@ -249,7 +250,8 @@ class SearchLoop:
         if counters.stale >= self.stall_limit:
             self.stopped = f"stalled: {counters.stale} proposals in a row were already evaluated"
         t0 = time.perf_counter()
-        self.strategy.tell([p.arch for p in proposals], told)
+        hashes = [p.identity.hash if p.identity.valid else None for p in proposals]
+        self.strategy.tell([p.arch for p in proposals], told, hashes)
         self.timing["strategy_wall_s"] += time.perf_counter() - t0
         self._report([self.cache[p.key] for p in new], bar)
 
@@ -392,23 +394,5 @@ class SearchLoop:
 
     # ------------------------------------------------------------------ results
     def summary(self) -> dict[str, Any]:
-        """What summary.json holds: best, counts, timings, the per-step best curve."""
-        c = self.counters
-        wall = self.timing["wall_s"]
-        overhead = wall - self.timing["eval_wall_s"]
-        return {
-            **self.info,
-            "best": c.best,
-            "queries": c.queries,
-            "failed": c.failed,
-            "duplicates": c.duplicates,
-            "steps": c.step,
-            "cost_s": c.cost_s,
-            "wall_s": wall,
-            "eval_wall_s": self.timing["eval_wall_s"],
-            "strategy_wall_s": self.timing["strategy_wall_s"],
-            "overhead_s_per_query": overhead / c.queries if c.queries else None,
-            "stopped": self.stopped,
-            "run_dir": str(self.run_dir.path) if self.run_dir else None,
-            "curve": c.curve,
-        }
+        """What summary.json holds (`reports.run_summary`)."""
+        return run_summary(self)

@@ -1,5 +1,5 @@
-"""What a search sends to its trackers: the scalars of each step, and at the end of the run the
-ledger as one table (a row per query) before the trackers are finished."""
+"""What a search reports: the scalars of each step, the run's summary (summary.json), and at the
+end of the run the ledger as one table (a row per query) before the trackers are finished."""
 
 from __future__ import annotations
 
@@ -36,6 +36,28 @@ def step_metrics(loop: SearchLoop, new_results: Sequence[EvalResult]) -> dict[st
     if isinstance(loop.strategy, Strategy):
         metrics.update({f"strategy/{k}": float(v) for k, v in loop.strategy.metrics().items()})
     return metrics
+
+
+def run_summary(loop: SearchLoop) -> dict[str, Any]:
+    """What summary.json holds: the run's info, best, counts, timings, the per-step best curve."""
+    c, timing = loop.counters, loop.timing
+    overhead = timing["wall_s"] - timing["eval_wall_s"]
+    return {
+        **loop.info,
+        "best": c.best,
+        "queries": c.queries,
+        "failed": c.failed,
+        "duplicates": c.duplicates,
+        "steps": c.step,
+        "cost_s": c.cost_s,
+        "wall_s": timing["wall_s"],
+        "eval_wall_s": timing["eval_wall_s"],
+        "strategy_wall_s": timing["strategy_wall_s"],
+        "overhead_s_per_query": overhead / c.queries if c.queries else None,
+        "stopped": loop.stopped,
+        "run_dir": str(loop.run_dir.path) if loop.run_dir else None,
+        "curve": c.curve,
+    }
 
 
 def ledger_table(

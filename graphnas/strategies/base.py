@@ -8,10 +8,16 @@ from typing import Any, Protocol, runtime_checkable
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 
+# What `tell` is given as the told architectures' hashes: one per architecture, or none at all.
+Hashes = Sequence[str | None] | None
+
 
 @runtime_checkable
 class Strategy(Protocol):
-    """A search strategy. `ask(n)` proposes n architectures; `tell` reports their results in order.
+    """A search strategy. `ask(n)` proposes n architectures; `tell` reports their results in order,
+    with `hashes`: each architecture's canonical hash (`SearchSpace.canonical_hash`) as the search
+    computed it, None where it computed none (an invalid proposal, or no `hashes` at all); a
+    strategy that keys anything by hash takes it from there instead of hashing again.
 
     Strategies must be deterministic given their seed and the sequence of results told to them, and
     must round-trip their full state (including RNG state) through `state_dict`/`load_state_dict`.
@@ -19,7 +25,9 @@ class Strategy(Protocol):
 
     def ask(self, n: int) -> list[ArchGraph]: ...
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None: ...
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None: ...
 
     def state_dict(self) -> dict[str, Any]: ...
 

@@ -17,7 +17,7 @@ from typing import Any
 from graphnas.compiler.cost_model import CostModel
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
-from graphnas.strategies.base import Strategy
+from graphnas.strategies.base import Hashes, Strategy
 
 # Config key -> the cost metric it limits.
 LIMITS = {"max_params": "params", "max_flops": "flops", "max_latency_ms": "latency_ms"}
@@ -71,7 +71,11 @@ class ConstrainedStrategy:
             self.inner.tell(batch, [EvalResult.failure(str(v)) for v in verdicts])
         return []
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None:
+        """`inner` is told the whole batch; the held-back proposals, which the search never
+        hashed, with no hash."""
         if self.pending is None:
             raise RuntimeError("tell: nothing was asked")
         batch, verdicts = self.pending
@@ -82,10 +86,12 @@ class ConstrainedStrategy:
                 f"{len(feasible)} feasible proposals"
             )
         told = [EvalResult.failure(str(v)) if v is not None else None for v in verdicts]
-        for i, result in zip(feasible, results, strict=True):
+        digests: list[str | None] = [None] * len(batch)
+        for j, (i, result) in enumerate(zip(feasible, results, strict=True)):
             told[i] = result
+            digests[i] = None if hashes is None else hashes[j]
         self.pending = None
-        self.inner.tell(batch, told)  # type: ignore[arg-type]
+        self.inner.tell(batch, told, digests)  # type: ignore[arg-type]
 
     def metrics(self) -> dict[str, float]:
         return {**self.inner.metrics(), "constraints/rejected": float(self.rejected)}

@@ -21,7 +21,7 @@ from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
-from graphnas.strategies.base import Strategy
+from graphnas.strategies.base import Hashes, Strategy
 from graphnas.strategies.registry import STRATEGIES
 
 
@@ -71,7 +71,9 @@ class RegularizedEvolution(Strategy):
         best = max(picks, key=lambda i: self.population[int(i)][1])
         return self.population[int(best)][0]
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None:
         if len(archs) != len(results):
             raise ValueError(f"tell: {len(archs)} architectures but {len(results)} results")
         for arch, result in zip(archs, results, strict=True):

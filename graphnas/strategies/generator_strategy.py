@@ -28,7 +28,7 @@ from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
-from graphnas.strategies.base import Strategy
+from graphnas.strategies.base import Hashes, Strategy
 from graphnas.strategies.history import Entry, History
 from graphnas.strategies.surrogate import Surrogate
 from graphnas.strategies.update_rules import UpdateContext, build_update_rule
@@ -192,8 +192,10 @@ class GeneratorStrategy(Strategy):
         return [(size, base) for size in sizes] + hot
 
     # ------------------------------------------------------------------ tell
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
-        new = self.history.record(archs, results)
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None:
+        new = self.history.record(archs, results, hashes)
         self.last_metrics = {}
         if not new:
             return

@@ -11,6 +11,7 @@ from typing import Any
 from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
+from graphnas.strategies.base import Hashes
 
 
 @dataclass
@@ -46,13 +47,21 @@ class History:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def record(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> list[Entry]:
-        """Add told results; returns the entries that are new (repeats of a hash are dropped)."""
+    def record(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> list[Entry]:
+        """Add told results under the told `hashes` (see `Strategy.tell`; an arch is hashed here
+        only where its hash is None); returns the entries that are new (repeats of a hash are
+        dropped)."""
         if len(archs) != len(results):
             raise ValueError(f"tell: {len(archs)} architectures but {len(results)} results")
+        if hashes is None:
+            hashes = [None] * len(archs)
+        if len(hashes) != len(archs):
+            raise ValueError(f"tell: {len(archs)} architectures but {len(hashes)} hashes")
         new = []
-        for arch, result in zip(archs, results, strict=True):
-            digest = self.hash(arch)
+        for arch, result, told in zip(archs, results, hashes, strict=True):
+            digest = self.hash(arch) if told is None else told
             self.pending.discard(digest)
             if digest in self.by_hash:
                 continue

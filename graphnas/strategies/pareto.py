@@ -18,7 +18,7 @@ from graphnas.compiler.cost_model import CostModel
 from graphnas.evaluators.base import EvalResult
 from graphnas.export.pareto import dominators, pareto_front
 from graphnas.graph import ArchGraph
-from graphnas.strategies.base import Strategy
+from graphnas.strategies.base import Hashes, Strategy
 
 
 class ParetoStrategy:
@@ -38,14 +38,20 @@ class ParetoStrategy:
     def ask(self, n: int) -> list[ArchGraph]:
         return self.inner.ask(n)
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None:
         if len(archs) != len(results):
             raise ValueError(f"tell: {len(archs)} architectures but {len(results)} results")
+        told_hashes = [None] * len(archs) if hashes is None else list(hashes)
         scored: list[tuple[int, tuple[float, ...]]] = []
         for i, (arch, result) in enumerate(zip(archs, results, strict=True)):
             if result.ok:
                 point = self.point(arch, result)
-                self.points.setdefault(self.costs.space.canonical_hash(arch), point)
+                digest = told_hashes[i]
+                if digest is None:
+                    digest = self.costs.space.canonical_hash(arch)
+                self.points.setdefault(digest, point)
                 scored.append((i, point))
         told = list(results)
         everything = list(self.points.values())
@@ -53,7 +59,7 @@ class ParetoStrategy:
             rank = -float(dominators(point, everything, self.maximize))
             metrics = {**results[i].metrics, "pareto/reward": results[i].reward}
             told[i] = replace(results[i], reward=rank, metrics=metrics)
-        self.inner.tell(archs, told)
+        self.inner.tell(archs, told, hashes)
 
     def front(self) -> list[tuple[str, tuple[float, ...]]]:
         """The non-dominated (hash, (reward, *costs)) pairs among everything evaluated."""

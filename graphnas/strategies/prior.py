@@ -17,7 +17,7 @@ from graphnas.graph import ArchGraph
 from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
 from graphnas.spaces.loading import space_from_config
-from graphnas.strategies.base import Strategy
+from graphnas.strategies.base import Hashes, Strategy
 from graphnas.strategies.history import History
 from graphnas.strategies.registry import STRATEGIES
 
@@ -77,8 +77,10 @@ class PriorSearch(Strategy):
             proposals.append(arch)
         return proposals
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
-        self.history.record(archs, results)
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None:
+        self.history.record(archs, results, hashes)
 
     def state_dict(self) -> dict[str, Any]:
         return {"rng": rng_state(self.rng), "history": self.history.state_dict()}

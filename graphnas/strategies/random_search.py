@@ -9,7 +9,7 @@ from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.seeding import make_rng, rng_state, set_rng_state
 from graphnas.spaces.base import SearchSpace
-from graphnas.strategies.base import Strategy
+from graphnas.strategies.base import Hashes, Strategy
 from graphnas.strategies.registry import STRATEGIES
 
 
@@ -27,7 +27,9 @@ class RandomSearch(Strategy):
     def ask(self, n: int) -> list[ArchGraph]:
         return [self.space.sample_prior(self.rng) for _ in range(n)]
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
+    def tell(
+        self, archs: Sequence[ArchGraph], results: Sequence[EvalResult], hashes: Hashes = None
+    ) -> None:
         if len(archs) != len(results):
             raise ValueError(f"tell: {len(archs)} architectures but {len(results)} results")
         self.told += len(archs)

@@ -31,7 +31,7 @@ class Scripted:
     def ask(self, n: int):
         return [self.archs.pop(0)] if self.archs else []
 
-    def tell(self, archs, results) -> None:
+    def tell(self, archs, results, hashes=None) -> None:
         self.told += list(zip(archs, results, strict=True))
 
     def state_dict(self):

@@ -53,7 +53,7 @@ class RecordingStrategy:
     def ask(self, n: int):
         return [next(self.source) for _ in range(n)]
 
-    def tell(self, archs, results) -> None:
+    def tell(self, archs, results, hashes=None) -> None:
         self.told += list(results)
 
     def state_dict(self):

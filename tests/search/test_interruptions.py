@@ -34,8 +34,8 @@ def test_a_second_sigint_during_the_checkpoint_write_leaves_a_whole_checkpoint(
         loop.request_stop("SIGINT")  # the second Ctrl-C arrives mid-write
         return real_save(*args, **kwargs)
 
-    def tell_then_interrupt(archs, results) -> None:
-        tell(archs, results)
+    def tell_then_interrupt(archs, results, hashes=None) -> None:
+        tell(archs, results, hashes)
         told.append(archs)
         if len(told) == 3:
             loop.request_stop("SIGINT")  # the first Ctrl-C: stop at this step's end

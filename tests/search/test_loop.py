@@ -34,7 +34,7 @@ class ScriptedStrategy:
     def ask(self, n: int) -> list[ArchGraph]:
         return [next(self.source) for _ in range(n)]
 
-    def tell(self, archs, results) -> None:
+    def tell(self, archs, results, hashes=None) -> None:
         assert len(archs) == len(results)
         self.told += list(zip(archs, results, strict=True))
 

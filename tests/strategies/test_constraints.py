@@ -80,7 +80,7 @@ def test_held_back_proposals_are_told_as_failures_in_order():
                 SPACE.decode("|skip_connect~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|"),
             ]
 
-        def tell(self, archs, results):
+        def tell(self, archs, results, hashes=None):
             self.told.append((list(archs), list(results)))
 
         def metrics(self):

@@ -47,3 +47,19 @@ def test_state_round_trip_keeps_entries_ranks_and_pending() -> None:
     clone.load_state_dict(history.state_dict())
     assert [(e.hash, e.ok) for e in clone.entries] == [(e.hash, e.ok) for e in history.entries]
     assert clone.pending == {"abc"} and clone.rank_reward(1.5) == history.rank_reward(1.5) == 0.5
+
+
+def test_told_hashes_are_used_as_they_are_and_only_missing_ones_are_computed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    space = load_space("nb201")
+    calls: list[object] = []
+    canonical_id = space.canonical_id
+    monkeypatch.setattr(space, "canonical_id", lambda a: calls.append(a) or canonical_id(a))
+    history = History(space)
+    history.pending.add("told-0")
+    new = history.record(CELLS[:3], [EvalResult(1.0)] * 3, ["told-0", None, "told-0"])
+    assert [e.hash for e in new] == ["told-0", NB201.canonical_hash(CELLS[1])]
+    assert calls == [CELLS[1]] and not history.pending  # only the arch without a hash
+    with pytest.raises(ValueError, match="2 architectures but 1 hashes"):
+        history.record(CELLS[:2], [EvalResult(1.0)] * 2, ["x"])

@@ -58,7 +58,7 @@ class Recorder:
     def ask(self, n):
         return self.archs[:n]
 
-    def tell(self, archs, results):
+    def tell(self, archs, results, hashes=None):
         self.told.append(list(results))
 
     def metrics(self):

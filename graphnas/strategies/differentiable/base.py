@@ -182,7 +182,12 @@ class DifferentiableSearch:
         self.cost_s += time.perf_counter() - start
         return [arch]
 
-    def tell(self, archs: Sequence[ArchGraph], results: Sequence[EvalResult]) -> None:
+    def tell(
+        self,
+        archs: Sequence[ArchGraph],
+        results: Sequence[EvalResult],
+        hashes: Sequence[str | None] | None = None,
+    ) -> None:
         if len(archs) != len(results):
             raise ValueError(f"tell: {len(archs)} architectures but {len(results)} results")
         for result in results:
