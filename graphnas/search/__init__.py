@@ -3,7 +3,7 @@
 Where things are:
 - `build`: components from a config, the run directory claimed, resume, `run_search`/`run_loop`.
 - `loop`: `SearchLoop`, the step engine (ask -> identify -> evaluate -> tell -> track -> write).
-- `reports`: what the loop tells trackers (each step's scalars; the ledger table at the end).
+- `reports`: each step's scalars, the run's summary, the ledger table at the end (trackers).
 - `cache`: results by architecture identity (exact isomorphism behind approximate hashes).
 - `ledger`: ledger.jsonl's one line schema, writer and verifying reader (digest chain).
 - `checkpoint`: checkpoint.pt's encoding, atomic writing, reading and validation.
