@@ -11,6 +11,12 @@ from search_runs import EXPERIMENT, QUIET
 from graphnas.config import load_search_config
 from graphnas.search import build_search
 
+# A small generator, trained after every query past a 4-query warm-up.
+GRAPHPNAS = (
+    "{warmup: 4, pool: 8, update: {name: elite, steps: 2, top_k: 4}, "
+    "generator: {hidden: 8, layers: 1, mixtures: 2}}"
+)
+
 
 def counted_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, int]:
     """(proposals asked, canonical-id computations outside `ask`) of a 12-query search."""
@@ -55,8 +61,9 @@ def counted_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> 
         ),
         ("strategy=prior",),
         ("strategy=prior", "objective.mode=pareto"),
+        ("strategy=graphpnas", f"strategy.params={GRAPHPNAS}"),
     ],
-    ids=["random", "evolution", "prior", "pareto"],
+    ids=["random", "evolution", "prior", "pareto", "graphpnas"],
 )
 def test_each_proposal_is_hashed_once_outside_the_strategys_ask(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
