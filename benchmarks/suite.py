@@ -118,11 +118,29 @@ SUITE: list[Bench] = [
         ("--seeds", "1", "--queries", "4", "--warmup-steps", "10"),
         ("--seeds", "2", "--queries", "60"),
     ),
-    # Differentiable search (DIFFERENTIABLE): NB201 test accuracy of DARTS/GDAS/StacNAS cells.
+    # Differentiable search (DIFFERENTIABLE): NB201 test accuracy of DARTS/GDAS/StacNAS cells,
+    # random search and evolution (NASWOT) at their mean CPU time, one ProxylessNAS row.
     Bench(
         "differentiable_nb201",
         "differentiable_nb201",
         ("--seeds", "1", "--steps", "20", "--train-per-class", "60"),
-        ("--seeds", "2", "--steps", "200"),
+        ("--seeds", "3", "--steps", "150", "--proxyless-epochs", "2"),
+    ),
+    # Pareto mode (DIFFERENTIABLE): fronts of accuracy vs params per strategy on the NB201 table;
+    # full mode also rewrites docs/figures/pareto_nb201.svg (quick writes it to /tmp).
+    Bench(
+        "pareto_nb201",
+        "pareto_nb201",
+        (
+            "--seeds",
+            "1",
+            "--queries",
+            "20",
+            "--space-samples",
+            "300",
+            "--figure",
+            "/tmp/pareto_nb201_quick.svg",
+        ),
+        ("--seeds", "3", "--queries", "100", "--space-samples", "5000"),
     ),
 ]
