@@ -100,26 +100,11 @@ def test_hypervolume_is_the_dominated_area_up_to_the_reference() -> None:
 
 def test_compare_command_in_pareto_mode_names_its_front_plot(tmp_path, capsys) -> None:
     out = tmp_path / "cmp"
-    code = main(
-        [
-            "compare",
-            "--config",
-            str(EXPERIMENT),
-            "--strategies",
-            "random,evolution:population_size=6:sample_size=3",
-            "--seeds",
-            "1",
-            "--jobs",
-            "1",
-            "--out",
-            str(out),
-            "budget.queries=10",
-            "tracking.backends=[]",
-            "checkpoint_every_s=0",
-            "objective.mode=pareto",
-            "objective.pareto_metrics=[params]",
-        ]
-    )
+    strategies = "random,evolution:population_size=6:sample_size=3"
+    options = ["--strategies", strategies, "--seeds", "1", "--jobs", "1", "--out", str(out)]
+    overrides = ["budget.queries=10", "tracking.backends=[]", "checkpoint_every_s=0"]
+    pareto = ["objective.mode=pareto", "objective.pareto_metrics=[params]"]
+    code = main(["compare", "--config", str(EXPERIMENT), *options, *overrides, *pareto])
     assert code == 0
     printed = capsys.readouterr().out
     assert f"pareto fronts: {out / 'pareto_params.svg'}" in printed
