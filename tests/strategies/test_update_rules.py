@@ -51,6 +51,9 @@ def test_a_rule_takes_its_options_from_a_mapping_and_keeps_its_defaults() -> Non
         ({"name": "reinforce", "baseline_decay": 1.0}, "baseline_decay must be in [0, 1)"),
         ({"name": "tempered", "tau": 0.0}, "tau must be > 0"),
         ({"name": "elite", "steps": 0}, "steps must be >= 1"),
+        ({"name": "elite", "idle_steps": -1}, "update rule 'elite': idle_steps must be >= 0"),
+        ({"name": "reinforce", "reward": "log"}, "update rule 'reinforce': reward 'log' is not"),
+        ({"name": "tempered", "dream": -2}, "update rule 'tempered': dream must be >= 0, got -2"),
         (3, "expected a rule name or a mapping"),
     ],
 )
@@ -58,6 +61,14 @@ def test_bad_rules_and_options_are_one_line_config_errors(spec, needle) -> None:
     with pytest.raises(ConfigError) as info:
         build_update_rule(spec)
     assert needle in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unset_options_and_values_on_a_bound_pass() -> None:
+    rule = build_update_rule({"name": "elite", "idle_steps": 0, "grad_clip": None})
+    assert (rule.options.idle_steps, rule.options.grad_clip) == (0, None)
+    assert (
+        build_update_rule({"name": "reinforce", "baseline_decay": 0.0}).options.baseline_decay == 0
+    )
 
 
 def test_the_error_lists_the_options_the_rule_takes() -> None:

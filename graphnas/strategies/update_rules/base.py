@@ -1,17 +1,19 @@
 """The update-rule contract: how a learned generator is trained from what the search has told it.
 
 A rule is registered in `UPDATE_RULES` under its config name with a frozen `config` dataclass that
-holds its options and their defaults (the only level of defaults). `GeneratorStrategy` calls, after
-every told batch with new results, `wants_fresh_generator` (True: the strategy replaces its
-generator by a freshly initialised one first) and then `update` with an `UpdateContext`, which
-returns the numbers the strategy reports through `Strategy.metrics()` (loss, entropy, ...).
+holds its options and their defaults (the only level of defaults; a `RuleConfig`, see
+`options.py`). `GeneratorStrategy` calls, after every told batch with new results,
+`wants_fresh_generator` (True: the strategy replaces its generator by a freshly initialised one
+first) and then `update` with an `UpdateContext`. A rule states what to train on in `fit` (a
+`Fit`: the graphs, the number of steps and the loss); `update` runs the steps and returns the
+numbers the strategy reports through `Strategy.metrics()` (loss, entropy, ...).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
@@ -25,8 +27,8 @@ if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
     from graphnas.strategies.surrogate import Surrogate
 
-REWARDS = ("raw", "cdf")
 Trainable = Callable[[Entry], ArchGraph | None]
+Objective = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, torch.Tensor]]]
 
 UPDATE_RULES: Registry = Registry("update rule")
 
@@ -44,21 +46,21 @@ class UpdateContext:
     surrogate: Surrogate | None = None
 
 
-def check_reward(reward: str) -> None:
-    if reward not in REWARDS:
-        raise ConfigError(f"reward: {reward!r} is not one of {', '.join(REWARDS)}")
+@dataclass
+class Fit:
+    """One update's training: `steps` optimizer steps, each scoring the n `archs` and minimising
+    `objective(log_prob [n], entropy [n]) -> (loss, {name: scalar reported})`; `metrics` are the
+    numbers known before the steps (reported first)."""
 
-
-def check_at_least(owner: str, minimum: float, **values: float) -> None:
-    """ConfigError naming the first option below `minimum`."""
-    for name, value in values.items():
-        if value < minimum:
-            raise ConfigError(f"update rule {owner!r}: {name} must be >= {minimum}, got {value}")
+    archs: list[ArchGraph]
+    steps: int
+    objective: Objective
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 class UpdateRule:
     """Base of the update rules: no fresh generators, no state; subclasses set `name`, `config`
-    and `update`."""
+    (whose `grad_clip` bounds the gradient norm) and `fit`."""
 
     name: ClassVar[str]
     config: ClassVar[type]
@@ -70,42 +72,43 @@ class UpdateRule:
         """Whether the strategy should re-initialise its generator before this update."""
         return False
 
+    def fit(self, model: AutoregressiveGenerator, context: UpdateContext) -> Fit | None:
+        """What to train `model` on after `context.new` entries were recorded (None: nothing)."""
+        raise NotImplementedError
+
     def update(
         self,
         model: AutoregressiveGenerator,
         optimizer: torch.optim.Optimizer,
         context: UpdateContext,
     ) -> dict[str, float]:
-        """Train `model` after `context.new` entries were recorded; returns metrics."""
-        raise NotImplementedError
+        """Train `model` on this rule's `fit`; returns its metrics, then the last step's."""
+        fit = self.fit(model, context)
+        if fit is None:
+            return {}
+        reported: dict[str, float] = {}
+        for _ in range(fit.steps):
+            log_prob, entropy, _ = model.score(fit.archs)
+            loss, parts = fit.objective(log_prob, entropy)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.options.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), self.options.grad_clip)
+            optimizer.step()
+            reported = {name: float(value.detach()) for name, value in parts.items()}
+        return {**fit.metrics, **reported}
+
+    @staticmethod
+    def learnable(entries: Sequence[Entry], trainable: Trainable) -> list[tuple[ArchGraph, Entry]]:
+        """(form the generator learns from, entry) of the successful entries it can learn from."""
+        pairs = [(trainable(e), e) for e in entries if e.ok]
+        return [(arch, e) for arch, e in pairs if arch is not None]
 
     def state_dict(self) -> dict[str, Any]:
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         return None
-
-
-def gradient_step(
-    model: AutoregressiveGenerator,
-    optimizer: torch.optim.Optimizer,
-    loss: torch.Tensor,
-    grad_clip: float | None,
-) -> None:
-    """One optimizer step on `loss` (a scalar), the gradient norm clipped to `grad_clip`."""
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if grad_clip:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    optimizer.step()
-
-
-def trainable_pairs(
-    entries: Sequence[Entry], trainable: Trainable
-) -> list[tuple[ArchGraph, Entry]]:
-    """(form the generator learns from, entry) of the successful entries it can learn from."""
-    pairs = [(trainable(e), e) for e in entries if e.ok]
-    return [(arch, e) for arch, e in pairs if arch is not None]
 
 
 def build_update_rule(spec: str | Mapping[str, Any], default: str | None = None) -> UpdateRule:

@@ -13,32 +13,27 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
-from graphnas.errors import ConfigError
 from graphnas.graph import ArchGraph
 from graphnas.strategies.history import Entry, History
-from graphnas.strategies.update_rules.base import (
-    UPDATE_RULES,
-    Trainable,
-    UpdateContext,
-    UpdateRule,
-    check_at_least,
-    check_reward,
-    gradient_step,
-    trainable_pairs,
-)
+from graphnas.strategies.update_rules.base import UPDATE_RULES, Fit, UpdateContext, UpdateRule
+from graphnas.strategies.update_rules.options import REWARDS, Bound, RuleConfig
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
+    from graphnas.strategies.update_rules.base import Trainable
 
 
 @dataclass(frozen=True)
-class EliteConfig:
+class EliteConfig(RuleConfig):
     """Options of `elite`; `idle_steps` None means `steps`."""
 
+    rule: ClassVar[str] = "elite"
+    choices: ClassVar = {"reward": REWARDS}
+    bounds: ClassVar = {"steps": Bound(1), "top_k": Bound(1), "idle_steps": Bound(0)}
     reward: str = "cdf"
     top_k: int = 5
     steps: int = 10
@@ -46,14 +41,6 @@ class EliteConfig:
     entropy_weight: float = 0.0
     reinit: bool = False
     grad_clip: float | None = 5.0
-
-    def __post_init__(self) -> None:
-        check_reward(self.reward)
-        check_at_least("elite", 1, steps=self.steps, top_k=self.top_k)
-        if self.idle_steps is not None and self.idle_steps < 0:
-            raise ConfigError(
-                f"update rule 'elite': idle_steps must be >= 0, got {self.idle_steps}"
-            )
 
 
 @UPDATE_RULES.register("elite")
@@ -77,7 +64,7 @@ class Elite(UpdateRule):
         return [max(e.reward, 0.0) / best for e in elite]
 
     def _elite(self, history: History, trainable: Trainable) -> list[tuple[ArchGraph, Entry]]:
-        return trainable_pairs(history.top(self.options.top_k), trainable)
+        return self.learnable(history.top(self.options.top_k), trainable)
 
     def wants_fresh_generator(self, history: History, trainable: Trainable) -> bool:
         """With `reinit`: whether the top-K differs from the one of the last update."""
@@ -85,30 +72,25 @@ class Elite(UpdateRule):
             return False
         return [e.hash for _, e in self._elite(history, trainable)] != self.last_elite
 
-    def update(
-        self,
-        model: AutoregressiveGenerator,
-        optimizer: torch.optim.Optimizer,
-        context: UpdateContext,
-    ) -> dict[str, float]:
+    def fit(self, model: AutoregressiveGenerator, context: UpdateContext) -> Fit | None:
         opts = self.options
         pairs = self._elite(context.history, context.trainable)
         if not pairs:
-            return {}
-        archs = [arch for arch, _ in pairs]
+            return None
         weights = torch.tensor(self.weights([e for _, e in pairs]), device=model.device)
         weights = weights / weights.sum().clamp(min=math.ulp(1.0))
         elite = [e.hash for _, e in pairs]
         idle = opts.steps if opts.idle_steps is None else opts.idle_steps
         steps = opts.steps if elite != self.last_elite else idle
         self.last_elite = elite
-        metrics: dict[str, float] = {"steps": float(steps)}
-        for _ in range(steps):
-            log_prob, entropy, _ = model.score(archs)
+
+        def objective(
+            log_prob: torch.Tensor, entropy: torch.Tensor
+        ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             loss = -(weights * log_prob).sum() - opts.entropy_weight * entropy.mean()
-            gradient_step(model, optimizer, loss, opts.grad_clip)
-            metrics.update(loss=float(loss.detach()), entropy=float(entropy.detach().mean()))
-        return metrics
+            return loss, {"loss": loss, "entropy": entropy.mean()}
+
+        return Fit([arch for arch, _ in pairs], steps, objective, {"steps": float(steps)})
 
     def state_dict(self) -> dict[str, Any]:
         return {"last_elite": list(self.last_elite)}

@@ -10,29 +10,24 @@ priority-queue training). The defaults are the ENAS controller's (Pham et al. 20
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
-from graphnas.errors import ConfigError
-from graphnas.strategies.update_rules.base import (
-    UPDATE_RULES,
-    UpdateContext,
-    UpdateRule,
-    check_at_least,
-    check_reward,
-    gradient_step,
-    trainable_pairs,
-)
+from graphnas.strategies.update_rules.base import UPDATE_RULES, Fit, UpdateContext, UpdateRule
+from graphnas.strategies.update_rules.options import REWARDS, Bound, RuleConfig
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
 
 
 @dataclass(frozen=True)
-class ReinforceConfig:
+class ReinforceConfig(RuleConfig):
     """Options of `reinforce`."""
 
+    rule: ClassVar[str] = "reinforce"
+    choices: ClassVar = {"reward": REWARDS}
+    bounds: ClassVar = {"baseline_decay": Bound(0, high=1), "steps": Bound(1), "top_k": Bound(1)}
     reward: str = "cdf"
     baseline_decay: float = 0.9
     entropy_weight: float = 0.01
@@ -40,15 +35,6 @@ class ReinforceConfig:
     top_k: int = 10
     steps: int = 1
     grad_clip: float | None = 5.0
-
-    def __post_init__(self) -> None:
-        check_reward(self.reward)
-        if not 0 <= self.baseline_decay < 1:
-            raise ConfigError(
-                f"update rule 'reinforce': baseline_decay must be in [0, 1), "
-                f"got {self.baseline_decay}"
-            )
-        check_at_least("reinforce", 1, steps=self.steps, top_k=self.top_k)
 
 
 @UPDATE_RULES.register("reinforce")
@@ -63,16 +49,11 @@ class Reinforce(UpdateRule):
         super().__init__(options)
         self.baseline: float | None = None
 
-    def update(
-        self,
-        model: AutoregressiveGenerator,
-        optimizer: torch.optim.Optimizer,
-        context: UpdateContext,
-    ) -> dict[str, float]:
+    def fit(self, model: AutoregressiveGenerator, context: UpdateContext) -> Fit | None:
         opts, history, trainable = self.options, context.history, context.trainable
-        batch = trainable_pairs(context.new, trainable)
+        batch = self.learnable(context.new, trainable)
         if not batch:
-            return {}
+            return None
         rewards = [
             history.rank_reward(e.reward) if opts.reward == "cdf" else e.reward for _, e in batch
         ]
@@ -80,20 +61,23 @@ class Reinforce(UpdateRule):
         baseline = mean if self.baseline is None else self.baseline
         advantage = torch.tensor([r - baseline for r in rewards], device=model.device)
         self.baseline = opts.baseline_decay * baseline + (1 - opts.baseline_decay) * mean
-        archs = [arch for arch, _ in batch]
-        elite = [arch for arch, _ in trainable_pairs(history.top(opts.top_k), trainable)]
-        for _ in range(opts.steps):
-            log_prob, entropy, _ = model.score(archs)
+        elite = [arch for arch, _ in self.learnable(history.top(opts.top_k), trainable)]
+        reported_baseline = torch.tensor(self.baseline, dtype=torch.float64)
+
+        def objective(
+            log_prob: torch.Tensor, entropy: torch.Tensor
+        ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             loss = -(advantage * log_prob).mean() - opts.entropy_weight * entropy.mean()
             if opts.replay_weight > 0 and elite:
                 loss = loss - opts.replay_weight * model.score(elite)[0].mean()
-            gradient_step(model, optimizer, loss, opts.grad_clip)
-        return {
-            "loss": float(loss.detach()),
-            "entropy": float(entropy.detach().mean()),
-            "baseline": self.baseline,
-            "advantage": float(advantage.mean()),
-        }
+            return loss, {
+                "loss": loss,
+                "entropy": entropy.mean(),
+                "baseline": reported_baseline,
+                "advantage": advantage.mean(),
+            }
+
+        return Fit([arch for arch, _ in batch], opts.steps, objective)
 
     def state_dict(self) -> dict[str, Any]:
         return {"baseline": self.baseline}

@@ -22,28 +22,31 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
-from graphnas.errors import ConfigError
 from graphnas.graph import ArchGraph
-from graphnas.strategies.update_rules.base import (
-    UPDATE_RULES,
-    UpdateContext,
-    UpdateRule,
-    check_at_least,
-    gradient_step,
-    trainable_pairs,
-)
+from graphnas.strategies.update_rules.base import UPDATE_RULES, Fit, UpdateContext, UpdateRule
+from graphnas.strategies.update_rules.options import Bound, RuleConfig
 
 if TYPE_CHECKING:
     from graphnas.generators.base import AutoregressiveGenerator
 
 
 @dataclass(frozen=True)
-class TemperedConfig:
+class TemperedConfig(RuleConfig):
     """Options of `tempered`."""
+
+    rule: ClassVar[str] = "tempered"
+    bounds: ClassVar = {
+        "tau": Bound(0, strict=True),
+        "dream_temperature": Bound(0, strict=True),
+        "entropy_weight": Bound(0),
+        "dream": Bound(0),
+        "dream_weight": Bound(0),
+        "steps": Bound(1),
+    }
 
     tau: float = 0.2
     entropy_weight: float = 0.02
@@ -52,21 +55,6 @@ class TemperedConfig:
     dream_weight: float = 1.0
     dream_temperature: float = 1.5
     grad_clip: float | None = 5.0
-
-    def __post_init__(self) -> None:
-        for name in ("tau", "dream_temperature"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(
-                    f"update rule 'tempered': {name} must be > 0, got {getattr(self, name)}"
-                )
-        check_at_least(
-            "tempered",
-            0,
-            entropy_weight=self.entropy_weight,
-            dream=self.dream,
-            dream_weight=self.dream_weight,
-        )
-        check_at_least("tempered", 1, steps=self.steps)
 
 
 def rank_weights(ranks: Sequence[float], tau: float) -> list[float]:
@@ -99,16 +87,11 @@ class Tempered(UpdateRule):
         mean, _ = context.surrogate.predict(fresh)
         return fresh, [history.rank_reward(float(m)) for m in mean]
 
-    def update(
-        self,
-        model: AutoregressiveGenerator,
-        optimizer: torch.optim.Optimizer,
-        context: UpdateContext,
-    ) -> dict[str, float]:
+    def fit(self, model: AutoregressiveGenerator, context: UpdateContext) -> Fit | None:
         opts, history = self.options, context.history
-        pairs = trainable_pairs(history.entries, context.trainable)
+        pairs = self.learnable(history.entries, context.trainable)
         if not pairs:
-            return {}
+            return None
         dreams, dream_ranks = self._dreams(model, context, pairs)
         archs = [arch for arch, _ in pairs] + dreams
         ranks = [history.rank_reward(e.reward) for _, e in pairs] + dream_ranks
@@ -120,15 +103,13 @@ class Tempered(UpdateRule):
             "effective_targets": float(1.0 / (weights**2).sum()),
             "dreams": float(len(dreams)),
         }
-        for _ in range(opts.steps):
-            log_prob, entropy, _ = model.score(archs)
+
+        def objective(
+            log_prob: torch.Tensor, entropy: torch.Tensor
+        ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             nll = -(weights * log_prob).sum()
             weighted_entropy = (weights * entropy).sum()
             loss = nll - opts.entropy_weight * weighted_entropy
-            gradient_step(model, optimizer, loss, opts.grad_clip)
-            metrics.update(
-                loss=float(loss.detach()),
-                nll=float(nll.detach()),
-                entropy=float(weighted_entropy.detach()),
-            )
-        return metrics
+            return loss, {"loss": loss, "nll": nll, "entropy": weighted_entropy}
+
+        return Fit(archs, opts.steps, objective, metrics)
