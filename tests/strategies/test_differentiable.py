@@ -175,6 +175,12 @@ def test_unknown_options_are_one_line():
         build("darts", nonsense=1)
     with pytest.raises(GraphnasError, match="tau_min"):
         build("gdas", tau_min=0.0)
+    with pytest.raises(GraphnasError, match=r"accepted: tau_max, tau_min, data"):
+        build("gdas", nonsense=1)  # the method's own options are named as accepted
+    with pytest.raises(GraphnasError, match="similarity_batches must be >= 1"):
+        build("stacnas", similarity_batches=0)
+    with pytest.raises(GraphnasError, match="stage1_fraction"):
+        build("stacnas", stage1_fraction="half")  # a mistyped own option
 
 
 @pytest.mark.parametrize(

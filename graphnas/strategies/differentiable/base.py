@@ -33,7 +33,7 @@ from graphnas.evaluators.base import EvalResult
 from graphnas.graph import ArchGraph
 from graphnas.seeding import derive_seed
 from graphnas.spaces.base import SearchSpace
-from graphnas.strategies.differentiable.settings import BilevelSettings
+from graphnas.strategies.differentiable.settings import NoOptions, split_options
 from graphnas.strategies.differentiable.task import BilevelTask
 
 Mixture = tuple[list[Tensor], list[list[int]] | None]
@@ -47,14 +47,16 @@ class DifferentiableSearch:
 
     context_fields: ClassVar[tuple[str, ...]] = ("space", "seed", "device")
     method: ClassVar[str]
+    own_options: ClassVar[type] = NoOptions  # the method's own options: a dataclass, as `own`
 
     def __init__(
-        self, space: SearchSpace, seed: int, device: torch.device | str, options: dict[str, Any]
+        self, space: SearchSpace, seed: int = 0, device: torch.device | str = "cpu", **options: Any
     ) -> None:
         self.space = space
         self.seed = int(seed)
         self.device = torch.device(device)
-        self.settings = s = BilevelSettings.of(self.method, options)
+        self.own, self.settings = split_options(self.method, self.own_options, options)
+        s = self.settings
         self.task = BilevelTask(
             s.data,
             batch_size=s.batch_size,
@@ -298,9 +300,9 @@ class AlphaSearch(DifferentiableSearch):
     softmax(alpha_d). DARTS, GDAS and ProxylessNAS differ only in how alphas weight the paths."""
 
     def __init__(
-        self, space: SearchSpace, seed: int, device: torch.device | str, options: dict[str, Any]
+        self, space: SearchSpace, seed: int = 0, device: torch.device | str = "cpu", **options: Any
     ) -> None:
-        super().__init__(space, seed, device, options)
+        super().__init__(space, seed, device, **options)
         self.alphas = self.new_alphas([len(d.choices) for d in self.supernet.decisions], "alphas")
         self.a_optimizer = self.adam(self.alphas)
 

@@ -8,11 +8,8 @@ argmax of each decision, 'none' included, as the NAS-Bench-201 authors derive DA
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.differentiable.base import AlphaSearch, Mixture
 from graphnas.strategies.registry import STRATEGIES
 
@@ -22,11 +19,6 @@ class DARTS(AlphaSearch):
     """First-order DARTS. Options: see BilevelSettings."""
 
     method = "darts"
-
-    def __init__(
-        self, space: SearchSpace, seed: int = 0, device: torch.device | str = "cpu", **options: Any
-    ) -> None:
-        super().__init__(space, seed, device, options)
 
     def mixture(self, phase: str) -> Mixture:
         weights = [torch.softmax(a, dim=0) for a in self.alphas]

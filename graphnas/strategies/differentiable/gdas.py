@@ -10,12 +10,11 @@ architecture is the argmax of each decision.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 
 from graphnas.errors import ConfigError
-from graphnas.spaces.base import SearchSpace
 from graphnas.strategies.differentiable.base import AlphaSearch, Mixture, gumbel
 from graphnas.strategies.registry import STRATEGIES
 
@@ -32,32 +31,32 @@ def gumbel_straight_through(
     return hard - soft.detach() + soft, index
 
 
+@dataclass(frozen=True)
+class GumbelSchedule:
+    """GDAS's own options: the temperature decays linearly from tau_max to tau_min."""
+
+    tau_max: float = 10.0
+    tau_min: float = 0.1
+
+    def check(self, owner: str) -> None:
+        if not 0 < self.tau_min <= self.tau_max:
+            raise ConfigError(
+                f"{owner}: need 0 < tau_min <= tau_max, got {self.tau_min}, {self.tau_max}"
+            )
+
+
 @STRATEGIES.register("gdas")
 class GDAS(AlphaSearch):
     """GDAS. Options: tau_max, tau_min, plus BilevelSettings."""
 
     method = "gdas"
-
-    def __init__(
-        self,
-        space: SearchSpace,
-        seed: int = 0,
-        device: torch.device | str = "cpu",
-        tau_max: float = 10.0,
-        tau_min: float = 0.1,
-        **options: Any,
-    ) -> None:
-        if not 0 < tau_min <= tau_max:
-            raise ConfigError(
-                f"strategy 'gdas': need 0 < tau_min <= tau_max, got {tau_min}, {tau_max}"
-            )
-        super().__init__(space, seed, device, options)
-        self.tau_max, self.tau_min = float(tau_max), float(tau_min)
+    own_options = GumbelSchedule
 
     def tau(self) -> float:
         """tau_max - (tau_max - tau_min) * step / (total_steps - 1)."""
         progress = self.step / max(1, self.settings.total_steps - 1)
-        return self.tau_max - (self.tau_max - self.tau_min) * min(1.0, progress)
+        tau_max, tau_min = self.own.tau_max, self.own.tau_min
+        return tau_max - (tau_max - tau_min) * min(1.0, progress)
 
     def mixture(self, phase: str) -> Mixture:
         weights, active = [], []

@@ -51,7 +51,7 @@ class ProxylessNAS(AlphaSearch):
             )
         if not cost_weight >= 0:
             raise ConfigError(f"strategy 'proxyless': cost_weight must be >= 0, got {cost_weight}")
-        super().__init__(space, seed, device, options)
+        super().__init__(space, seed, device, **options)
         table = load_table_for(self.device, latency_table) if cost_metric == "latency_ms" else None
         self.costs = CostModel(space, self.supernet.network, table)
         self.cost_metric = cost_metric

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphnas.errors import ConfigError
 from graphnas.registry import check_option_types
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,18 @@ class BilevelSettings:
     alpha_weight_decay: float = 1e-3
 
     @classmethod
-    def of(cls, method: str, options: Mapping[str, Any]) -> BilevelSettings:
-        """Settings from user options, checked (ConfigError naming the strategy)."""
+    def of(
+        cls, method: str, options: Mapping[str, Any], own: Sequence[str] = ()
+    ) -> BilevelSettings:
+        """Settings from user options, checked (ConfigError naming the strategy); `own`: the
+        method's own option names, listed as accepted too."""
         owner = f"strategy {method!r}"
         names = [f.name for f in dataclasses.fields(cls)]
         unknown = sorted(set(options) - set(names))
         if unknown:
+            accepted = ", ".join([*own, *names])
             raise ConfigError(
-                f"{owner}: unknown option(s) {', '.join(unknown)}; accepted: {', '.join(names)}"
+                f"{owner}: unknown option(s) {', '.join(unknown)}; accepted: {accepted}"
             )
         check_option_types(owner, cls, options)
         settings = cls(**{k: (dict(v) if k == "network" else v) for k, v in options.items()})
@@ -81,3 +87,26 @@ class BilevelSettings:
         return self.w_lr_min + 0.5 * (self.w_lr - self.w_lr_min) * (
             1 + math.cos(math.pi * progress)
         )
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """A method without options of its own (DARTS)."""
+
+    def check(self, owner: str) -> None:
+        """Nothing to check."""
+
+
+def split_options(
+    method: str, own: type[T], options: Mapping[str, Any]
+) -> tuple[T, BilevelSettings]:
+    """The method's own options (the dataclass `own`, type-checked, then its `check(owner)`) and
+    the BilevelSettings of the rest."""
+    owner = f"strategy {method!r}"
+    names = [f.name for f in dataclasses.fields(own)]  # type: ignore[arg-type]
+    mine = {k: v for k, v in options.items() if k in names}
+    check_option_types(owner, own, mine)
+    made = own(**mine)
+    made.check(owner)  # type: ignore[attr-defined]
+    rest = {k: v for k, v in options.items() if k not in names}
+    return made, BilevelSettings.of(method, rest, names)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -108,33 +109,39 @@ def operator_categories(
     return categories, medoids, shared
 
 
+@dataclass(frozen=True)
+class StacOptions:
+    """StacNAS's own options: the clustering threshold on the similarity, the share of the
+    post-warm-up steps spent on stage 1, and the held-out batches the similarity is measured on."""
+
+    similarity_threshold: float = 0.5
+    stage1_fraction: float = 0.5
+    similarity_batches: int = 2
+
+    def check(self, owner: str) -> None:
+        if not (0 < self.stage1_fraction < 1 and -1 <= self.similarity_threshold <= 1):
+            raise ConfigError(
+                f"{owner}: stage1_fraction must be in (0, 1) and similarity_threshold in [-1, 1]"
+            )
+        if self.similarity_batches < 1:
+            raise ConfigError(f"{owner}: similarity_batches must be >= 1")
+
+
 @STRATEGIES.register("stacnas")
 class StacNAS(DifferentiableSearch):
     """StacNAS. Options: similarity_threshold, stage1_fraction, similarity_batches, plus
     BilevelSettings (set warmup_steps so the similarity is measured on trained weights)."""
 
     method = "stacnas"
+    own_options = StacOptions
 
     def __init__(
-        self,
-        space: SearchSpace,
-        seed: int = 0,
-        device: torch.device | str = "cpu",
-        similarity_threshold: float = 0.5,
-        stage1_fraction: float = 0.5,
-        similarity_batches: int = 2,
-        **options: Any,
+        self, space: SearchSpace, seed: int = 0, device: torch.device | str = "cpu", **options: Any
     ) -> None:
-        if not (0 < stage1_fraction < 1 and -1 <= similarity_threshold <= 1):
-            raise ConfigError(
-                "strategy 'stacnas': stage1_fraction must be in (0, 1) and "
-                "similarity_threshold in [-1, 1]"
-            )
-        if similarity_batches < 1:
-            raise ConfigError("strategy 'stacnas': similarity_batches must be >= 1")
-        super().__init__(space, seed, device, options)
-        self.threshold = float(similarity_threshold)
-        self.similarity_batches = int(similarity_batches)
+        super().__init__(space, seed, device, **options)
+        self.threshold = float(self.own.similarity_threshold)
+        self.similarity_batches = int(self.own.similarity_batches)
+        stage1_fraction = self.own.stage1_fraction
         s = self.settings
         self.stage1_end = s.warmup_steps + round(stage1_fraction * (s.total_steps - s.warmup_steps))
         self.stage = 0
