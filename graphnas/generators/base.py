@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from graphnas.generators.rollout import EdgeLogits, Rollout, RolloutResult
+from graphnas.generators.rollout import EdgeLogits, NodeChoice, Rollout, RolloutResult
 from graphnas.generators.structure import GenerationStructure, GraphTensors
 from graphnas.graph import ArchGraph
 from graphnas.registry import Registry
@@ -141,15 +141,7 @@ class AutoregressiveGenerator(nn.Module):
     def edge_logits(self, ctx: Any, roll: Rollout, t: int, op: torch.Tensor) -> EdgeLogits:
         raise NotImplementedError
 
-    def commit(
-        self,
-        ctx: Any,
-        roll: Rollout,
-        t: int,
-        op: torch.Tensor,
-        edges: torch.Tensor,
-        edge_ops: torch.Tensor,
-    ) -> None:
+    def commit(self, ctx: Any, roll: Rollout, node: NodeChoice) -> None:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ persistence

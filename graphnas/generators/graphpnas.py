@@ -29,7 +29,7 @@ from torch import nn
 
 from graphnas.generators.base import GENERATORS, AutoregressiveGenerator
 from graphnas.generators.layers import GatedGRUConv
-from graphnas.generators.rollout import EdgeLogits, Rollout
+from graphnas.generators.rollout import EdgeLogits, NodeChoice, Rollout
 from graphnas.generators.structure import logit
 from graphnas.spaces.base import SearchSpace
 
@@ -141,15 +141,8 @@ class GraphPNASGenerator(AutoregressiveGenerator):
         edge_ops = self.edge_op_head(z) if roll.structure.edge_vocab else None
         return EdgeLogits(self.mixture_head(u), present, edge_ops)
 
-    def commit(
-        self,
-        ctx: _GraphState,
-        roll: Rollout,
-        t: int,
-        op: torch.Tensor,
-        edges: torch.Tensor,
-        edge_ops: torch.Tensor,
-    ) -> None:
+    def commit(self, ctx: _GraphState, roll: Rollout, node: NodeChoice) -> None:
+        t, op, edges, edge_ops = node.t, node.op, node.edges, node.edge_ops
         if ctx.x_t is None:
             self._prepare(ctx, roll, t)
         assert ctx.x_t is not None

@@ -20,7 +20,7 @@ from torch import nn
 
 from graphnas.generators.base import GENERATORS, AutoregressiveGenerator
 from graphnas.generators.graphpnas import prior_edge_density
-from graphnas.generators.rollout import EdgeLogits, Rollout
+from graphnas.generators.rollout import EdgeLogits, NodeChoice, Rollout
 from graphnas.generators.structure import logit
 from graphnas.spaces.base import SearchSpace
 
@@ -139,15 +139,8 @@ class LSTMController(AutoregressiveGenerator):
         mixture = z.new_zeros(z.shape[0], 1)
         return EdgeLogits(mixture, present, edge_ops)
 
-    def commit(
-        self,
-        ctx: _LSTMState,
-        roll: Rollout,
-        t: int,
-        op: torch.Tensor,
-        edges: torch.Tensor,
-        edge_ops: torch.Tensor,
-    ) -> None:
+    def commit(self, ctx: _LSTMState, roll: Rollout, node: NodeChoice) -> None:
+        t, op, edges = node.t, node.op, node.edges
         if ctx.query is None:
             self._second_step(ctx, roll, t, op)
         assert ctx.query is not None

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
-from torch.nn import functional as F
 
+from graphnas.generators.categorical import masked_categorical
+from graphnas.generators.edges import UNLIMITED, EdgeConstraints, mixture_edges
 from graphnas.generators.structure import (
     INPUT,
     NO_CHOICE,
@@ -37,9 +38,6 @@ from graphnas.generators.structure import (
     GenerationStructure,
     GraphTensors,
 )
-
-MASKED = -1e9
-UNLIMITED = 1 << 30
 
 
 @dataclass
@@ -50,6 +48,17 @@ class EdgeLogits:
     mixture: torch.Tensor
     present: torch.Tensor
     op: torch.Tensor | None
+
+
+@dataclass
+class NodeChoice:
+    """Node t's final decisions: `op` [R] long, `edges` [R, t] bool, `edge_ops` [R, t] long
+    (-1: no op chosen / no edge)."""
+
+    t: int
+    op: torch.Tensor
+    edges: torch.Tensor
+    edge_ops: torch.Tensor
 
 
 class StepPolicy(Protocol):
@@ -63,16 +72,8 @@ class StepPolicy(Protocol):
     def edge_logits(self, ctx: Any, roll: Rollout, t: int, op: torch.Tensor) -> EdgeLogits:
         """Logits of node t's in-edges given its op ([R] long, -1 where fixed)."""
 
-    def commit(
-        self,
-        ctx: Any,
-        roll: Rollout,
-        t: int,
-        op: torch.Tensor,
-        edges: torch.Tensor,
-        edge_ops: torch.Tensor,
-    ) -> None:
-        """Node t is final: op [R], edges [R, t] bool, edge_ops [R, t] long (-1: none)."""
+    def commit(self, ctx: Any, roll: Rollout, node: NodeChoice) -> None:
+        """Node `node.t` is final (its op, in-edges and their ops)."""
 
 
 @dataclass
@@ -84,21 +85,6 @@ class RolloutResult:
     log_prob: torch.Tensor
     entropy: torch.Tensor
     outside: torch.Tensor
-
-
-@dataclass
-class EdgeConstraints:
-    """Masks of step t over candidates j < t: `candidate`, `forced` [R, t] bool; `need_one` [R];
-    `cap` [R] (most edges this step), `costly` [R, t] and `budget` [R] (most edges from nodes
-    that already have a successor); `sequential` says whether budgets apply anywhere."""
-
-    candidate: torch.Tensor
-    forced: torch.Tensor
-    need_one: torch.Tensor
-    cap: torch.Tensor
-    costly: torch.Tensor
-    budget: torch.Tensor
-    sequential: bool
 
 
 class Rollout:
@@ -141,10 +127,6 @@ class Rollout:
         self.entropy = torch.zeros(R, dtype=torch.float64, device=dev)
         self.outside = torch.zeros(R, dtype=torch.bool, device=dev)
 
-    @property
-    def sampling(self) -> bool:
-        return self.given is None
-
     # ------------------------------------------------------------------ main loop
     def run(self, policy: StepPolicy) -> RolloutResult:
         st = self.structure
@@ -158,7 +140,7 @@ class Rollout:
             stop = stop & self.active if stop is not None else torch.zeros_like(self.active)
             role_t = torch.where(stop, OUTPUT, st.role[self.block, t])
             edges, edge_ops = self._edges(policy, ctx, t, op, stop, role_t)
-            policy.commit(ctx, self, t, op, edges, edge_ops)
+            policy.commit(ctx, self, NodeChoice(t, op, edges, edge_ops))
             self._commit(t, op, edges, edge_ops, stop, role_t)
         if self.given is not None:
             self.outside |= self.out.length != self.given.length
@@ -173,7 +155,7 @@ class Rollout:
         mask = self._op_mask(t)
         logits = policy.op_logits(ctx, self, t).double() / self.temperature
         given = self.given.node_op[:, t] if self.given is not None else None
-        choice, lp, ent, bad = self._categorical(logits, mask, decide, given)
+        choice, lp, ent, bad = masked_categorical(logits, mask, decide, given, self.rng)
         self.log_prob = self.log_prob + lp
         self.entropy = self.entropy + ent
         self.outside |= bad
@@ -222,7 +204,12 @@ class Rollout:
             return edges, edge_ops
         logits = policy.edge_logits(ctx, self, t, op)
         given = self.given.adj[:, :t, t] if self.given is not None else None
-        edges = self._mixture_edges(logits, cons, given)
+        edges, lp, ent, outside = mixture_edges(
+            logits.mixture, logits.present, cons, given, self.temperature, self.rng
+        )
+        self.log_prob = self.log_prob + lp
+        self.entropy = self.entropy + ent
+        self.outside |= outside
         if self.structure.edge_vocab:
             given_ops = self.given.edge_op[:, :t, t] if self.given is not None else None
             edge_ops = self._edge_ops(logits.op, t, edges, given_ops)
@@ -273,115 +260,6 @@ class Rollout:
         sequential = st.max_edges is not None or st.max_in_degree is not None
         return EdgeConstraints(candidate, forced, need_one, cap, costly, budget, sequential)
 
-    def _mixture_edges(
-        self, logits: EdgeLogits, cons: EdgeConstraints, given: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Edges [R, t] of node t; adds their log-probability and entropy to the row totals."""
-        tau = self.temperature
-        log_alpha = F.log_softmax(logits.mixture.double() / tau, dim=-1)  # [R, K]
-        theta = logits.present.double() / tau  # [R, K, t]
-        component = None
-        if self.sampling:
-            component = self._draw_categorical(log_alpha.exp(), None)
-        if cons.sequential:
-            edges, decided = self._edges_in_order(theta, cons, given, component)
-        else:
-            edges, decided = self._edges_at_once(theta, cons, given, component)
-        on = edges.unsqueeze(1)  # [R, 1, t]
-        log_on = F.logsigmoid(theta)
-        log_off = log_on - theta  # log sigmoid(-x) = log sigmoid(x) - x
-        per_k = (torch.where(on, log_on, log_off) * decided.unsqueeze(1)).sum(-1)  # [R, K]
-        lp = torch.logsumexp(log_alpha + per_k, dim=-1)
-        p = log_on.exp()
-        bern_entropy = -(p * log_on + (1 - p) * log_off)
-        alpha = log_alpha.exp()
-        ent_k = (bern_entropy * decided.unsqueeze(1)).sum(-1)
-        mix_entropy = -(alpha * log_alpha).sum(-1) + (alpha * ent_k).sum(-1)
-        any_decision = decided.any(1)
-        self.log_prob = self.log_prob + torch.where(any_decision, lp, 0.0)
-        self.entropy = self.entropy + torch.where(any_decision, mix_entropy, 0.0)
-        return edges
-
-    def _edges_at_once(
-        self,
-        theta: torch.Tensor,
-        cons: EdgeConstraints,
-        given: torch.Tensor | None,
-        component: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """No budgets: free candidates are independent given the component, except that the last
-        free one is forced on when an in-edge is required and none of the others was chosen."""
-        R, t = cons.candidate.shape
-        free = cons.candidate & ~cons.forced
-        positions = torch.arange(t, device=free.device)
-        last_free = torch.where(free, positions, -1).max(1).values  # [R]
-        is_last = (positions[None, :] == last_free[:, None]) & cons.need_one[:, None]
-        if given is None:
-            assert component is not None
-            chosen_theta = theta[torch.arange(R, device=theta.device), component]  # [R, t]
-            u = torch.rand(R, t, generator=self.rng, device=theta.device)
-            draws = free & (u < torch.sigmoid(chosen_theta))
-            none_before = ~(draws & ~is_last).any(1)
-            rescue = is_last & none_before[:, None]
-            edges = (draws & ~is_last) | rescue | (draws & is_last) | cons.forced
-        else:
-            edges = given & cons.candidate
-            self.outside |= (given & ~cons.candidate).any(1)
-            self.outside |= (cons.forced & ~given).any(1)
-            self.outside |= cons.need_one & ~(given & cons.candidate).any(1)
-            none_before = ~(edges & free & ~is_last).any(1)
-            rescue = is_last & none_before[:, None]
-        decided = free & ~rescue
-        return edges, decided
-
-    def _edges_in_order(
-        self,
-        theta: torch.Tensor,
-        cons: EdgeConstraints,
-        given: torch.Tensor | None,
-        component: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Budgets apply: decide candidates in order, each renormalised over what stays feasible."""
-        R, t = cons.candidate.shape
-        dev = theta.device
-        free = cons.candidate & ~cons.forced
-        forced_after = _count_after(cons.forced)
-        forced_costly_after = _count_after(cons.forced & cons.costly)
-        positions = torch.arange(t, device=dev)
-        cheap_free = free & ~(cons.costly & (cons.budget < 1)[:, None])
-        last_free = torch.where(cheap_free, positions, -1).max(1).values
-        chosen_theta = None
-        u = None
-        if given is None:
-            assert component is not None
-            chosen_theta = theta[torch.arange(R, device=dev), component]
-            u = torch.rand(R, t, generator=self.rng, device=dev)
-        k = torch.zeros(R, dtype=torch.long, device=dev)
-        c = torch.zeros(R, dtype=torch.long, device=dev)
-        edges = torch.zeros(R, t, dtype=torch.bool, device=dev)
-        decided = torch.zeros(R, t, dtype=torch.bool, device=dev)
-        for j in range(t):
-            forced_j, costly_j = cons.forced[:, j], cons.costly[:, j]
-            room = (k + 1 + forced_after[:, j] <= cons.cap) & (
-                ~costly_j | (c + 1 + forced_costly_after[:, j] <= cons.budget)
-            )
-            must = free[:, j] & cons.need_one & (k == 0) & (last_free == j)
-            choose = free[:, j] & room & ~must
-            if given is None:
-                assert chosen_theta is not None and u is not None
-                on = forced_j | must | (choose & (u[:, j] < torch.sigmoid(chosen_theta[:, j])))
-            else:
-                on = given[:, j] & cons.candidate[:, j]
-                self.outside |= given[:, j] & ~(forced_j | must | choose)
-                self.outside |= ~given[:, j] & (forced_j | must)
-            edges[:, j] = on
-            decided[:, j] = choose
-            k = k + on.long()
-            c = c + (on & costly_j).long()
-        if given is not None:
-            self.outside |= cons.need_one & (k == 0)
-        return edges, decided
-
     def _edge_ops(
         self,
         op_logits: torch.Tensor | None,
@@ -396,11 +274,12 @@ class Rollout:
         decide = edges & (mask.sum(-1) > 1)
         R, V = self.rows, mask.shape[-1]
         flat_given = given.reshape(-1) if given is not None else None
-        choice, lp, ent, bad = self._categorical(
+        choice, lp, ent, bad = masked_categorical(
             (op_logits.double() / self.temperature).reshape(R * t, V),
             mask.reshape(R * t, V),
             decide.reshape(-1),
             flat_given,
+            self.rng,
         )
         only = mask.float().argmax(-1)  # the single allowed op where there is no choice
         ops = torch.where(decide, choice.view(R, t), only)
@@ -410,47 +289,6 @@ class Rollout:
         self.log_prob = self.log_prob + lp.view(R, t).sum(1)
         self.entropy = self.entropy + ent.view(R, t).sum(1)
         return torch.where(edges, ops, NO_CHOICE)
-
-    # ------------------------------------------------------------------ categorical decisions
-    def _categorical(
-        self,
-        logits: torch.Tensor,
-        mask: torch.Tensor,
-        decide: torch.Tensor,
-        given: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Masked categorical over the last dim for rows where `decide`: (choice, log-prob,
-        entropy, outside), the last three zero / False elsewhere."""
-        mask = mask | ~mask.any(-1, keepdim=True)  # rows with nothing allowed stay finite
-        log_p = F.log_softmax(logits.masked_fill(~mask, MASKED), dim=-1)
-        p = log_p.exp()
-        if given is None:
-            choice = self._draw_categorical(p, mask)
-            bad = torch.zeros_like(decide)
-        else:
-            choice = given.clamp(min=0)
-            ok = mask.gather(1, choice[:, None]).squeeze(1) & (given >= 0)
-            bad = decide & ~ok
-        lp = log_p.gather(1, choice[:, None]).squeeze(1)
-        ent = -(p * log_p).sum(-1)
-        zero = torch.zeros_like(lp)
-        return (
-            choice,
-            torch.where(decide & ~bad, lp, zero),
-            torch.where(decide, ent, zero),
-            bad,
-        )
-
-    def _draw_categorical(self, probs: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        """Inverse-CDF draw per row of `probs` [M, V] (never an index outside `mask`)."""
-        u = torch.rand(probs.shape[0], 1, generator=self.rng, device=probs.device)
-        cdf = probs.detach().cumsum(-1)
-        choice = (cdf < u).sum(-1)
-        V = probs.shape[-1]
-        allowed = mask if mask is not None else probs > 0
-        positions = torch.arange(V, device=probs.device)
-        last = torch.where(allowed, positions, -1).max(-1).values.clamp(min=0)
-        return torch.minimum(choice, last)
 
     # ------------------------------------------------------------------ bookkeeping
     def _commit(
@@ -475,9 +313,3 @@ class Rollout:
             self.is_open[:, t] = active & (role_t != OUTPUT)
         self.role[:, t] = torch.where(active, role_t, self.role[:, t])
         self.alive = self.alive & ~stop
-
-
-def _count_after(mask: torch.Tensor) -> torch.Tensor:
-    """[R, t] number of True entries strictly after each position."""
-    total = mask.long().flip(1).cumsum(1).flip(1)
-    return total - mask.long()
