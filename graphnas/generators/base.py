@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -21,6 +22,7 @@ from graphnas.registry import Registry
 from graphnas.spaces.base import SearchSpace
 
 GENERATORS: Registry = Registry("generator")
+PRIOR_DENSITY_SAMPLES = 32
 
 
 @dataclass
@@ -38,20 +40,34 @@ class SampleBatch:
 class AutoregressiveGenerator(nn.Module):
     """A node-by-node generator whose samples obey the space's rules by construction.
 
-    Subclasses implement `begin`, `op_logits`, `edge_logits` and `commit` (see `StepPolicy`) and
-    list their constructor options in `options()` so checkpoints can rebuild them.
+    Subclasses implement `begin`, `op_logits`, `edge_logits` and `commit` (see `StepPolicy`),
+    create `node_op` (an embedding of the node ops, last row: no op chosen) and list their
+    constructor options in `options()` so checkpoints can rebuild them. Every one takes the width
+    `hidden`, the sampling `temperature` and `edge_init_prob` (initial edge probability; None:
+    the edge density of the space's prior).
     """
 
     kind: ClassVar[str]
+    node_op: nn.Embedding
 
-    def __init__(self, space: SearchSpace, temperature: float = 1.0) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        hidden: int,
+        temperature: float = 1.0,
+        edge_init_prob: float | None = None,
+    ) -> None:
         super().__init__()
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
         self.space = space
+        self.hidden = hidden
         self.temperature = float(temperature)
         self._structures: dict[torch.device, GenerationStructure] = {}
         self.structure = self.structure_on(torch.device("cpu"))
+        self.edge_init_prob = (
+            prior_edge_density(space) if edge_init_prob is None else float(edge_init_prob)
+        )
 
     # ------------------------------------------------------------------ device handling
     @property
@@ -144,6 +160,11 @@ class AutoregressiveGenerator(nn.Module):
     def commit(self, ctx: Any, roll: Rollout, node: NodeChoice) -> None:
         raise NotImplementedError
 
+    def _op_embedding(self, op: torch.Tensor) -> torch.Tensor:
+        """[R, H] embedding of each row's op ([R] long, -1: no op chosen)."""
+        none = self.node_op.num_embeddings - 1
+        return self.node_op(torch.where(op < 0, none, op))
+
     # ------------------------------------------------------------------ persistence
     def options(self) -> dict[str, Any]:
         """Constructor options (besides the space) that rebuild this generator."""
@@ -170,3 +191,24 @@ def generator_from_checkpoint(
     model = cls(space, **checkpoint["options"])
     model.load_state_dict(checkpoint["state_dict"])
     return model.to(device)
+
+
+def prior_edge_density(space: SearchSpace, samples: int = PRIOR_DENSITY_SAMPLES) -> float:
+    """Fraction of optional (allowed, not forced) node pairs that are edges in prior samples."""
+    rules = space.generation_rules()
+    optional = [
+        (j, t)
+        for j in range(rules.max_nodes)
+        for t in range(j + 1, rules.max_nodes)
+        if rules.allowed_edges[j][t] and not rules.forced_edges[j][t]
+    ]
+    if not optional:
+        return 0.5
+    rng = np.random.default_rng(0)
+    present = 0
+    for _ in range(samples):
+        arch = space.sample_prior(rng)
+        edges = {(e.src, e.dst) for e in arch.edges}
+        present += sum(1 for pair in optional if pair in edges)
+    density = present / (samples * len(optional))
+    return float(min(max(density, 0.02), 0.98))

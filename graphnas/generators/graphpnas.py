@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -32,8 +31,6 @@ from graphnas.generators.layers import GatedGRUConv
 from graphnas.generators.rollout import EdgeLogits, NodeChoice, Rollout
 from graphnas.generators.structure import logit
 from graphnas.spaces.base import SearchSpace
-
-PRIOR_DENSITY_SAMPLES = 32
 
 
 @dataclass
@@ -70,15 +67,12 @@ class GraphPNASGenerator(AutoregressiveGenerator):
         temperature: float = 1.0,
         edge_init_prob: float | None = None,
     ) -> None:
-        super().__init__(space, temperature)
+        super().__init__(space, hidden, temperature, edge_init_prob)
         if hidden < 1 or layers < 1 or mixtures < 1:
             raise ValueError("hidden, layers and mixtures must be >= 1")
         st = self.structure
         H, n = hidden, max(st.block_size, 1)
-        self.hidden, self.num_layers, self.mixtures = hidden, layers, mixtures
-        self.edge_init_prob = (
-            prior_edge_density(space) if edge_init_prob is None else float(edge_init_prob)
-        )
+        self.num_layers, self.mixtures = layers, mixtures
         v_n, v_e = len(st.node_vocab), len(st.edge_vocab)
         self.position = nn.Embedding(n, H)
         self.stage = nn.Embedding(st.num_stages, H)
@@ -191,28 +185,3 @@ class GraphPNASGenerator(AutoregressiveGenerator):
         ctx.x_t = x_t
         ctx.candidates = candidates
         ctx.context = self.context_conv(candidates.reshape(-1, H), x_t, edge_index, kinds)
-
-    def _op_embedding(self, op: torch.Tensor) -> torch.Tensor:
-        none = self.node_op.num_embeddings - 1
-        return self.node_op(torch.where(op < 0, none, op))
-
-
-def prior_edge_density(space: SearchSpace, samples: int = PRIOR_DENSITY_SAMPLES) -> float:
-    """Fraction of optional (allowed, not forced) node pairs that are edges in prior samples."""
-    rules = space.generation_rules()
-    optional = [
-        (j, t)
-        for j in range(rules.max_nodes)
-        for t in range(j + 1, rules.max_nodes)
-        if rules.allowed_edges[j][t] and not rules.forced_edges[j][t]
-    ]
-    if not optional:
-        return 0.5
-    rng = np.random.default_rng(0)
-    present = 0
-    for _ in range(samples):
-        arch = space.sample_prior(rng)
-        edges = {(e.src, e.dst) for e in arch.edges}
-        present += sum(1 for pair in optional if pair in edges)
-    density = present / (samples * len(optional))
-    return float(min(max(density, 0.02), 0.98))

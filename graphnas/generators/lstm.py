@@ -19,7 +19,6 @@ import torch
 from torch import nn
 
 from graphnas.generators.base import GENERATORS, AutoregressiveGenerator
-from graphnas.generators.graphpnas import prior_edge_density
 from graphnas.generators.rollout import EdgeLogits, NodeChoice, Rollout
 from graphnas.generators.structure import logit
 from graphnas.spaces.base import SearchSpace
@@ -52,15 +51,11 @@ class LSTMController(AutoregressiveGenerator):
         logit_temperature: float = 5.0,
         edge_init_prob: float | None = None,
     ) -> None:
-        super().__init__(space, temperature)
+        super().__init__(space, hidden, temperature, edge_init_prob)
         st = self.structure
         H, n = hidden, max(st.block_size, 1)
-        self.hidden = hidden
         self.tanh_constant = float(tanh_constant)
         self.logit_temperature = float(logit_temperature)
-        self.edge_init_prob = (
-            prior_edge_density(space) if edge_init_prob is None else float(edge_init_prob)
-        )
         v_n, v_e = len(st.node_vocab), len(st.edge_vocab)
         self.cells = nn.ModuleList([nn.LSTMCell(H, H), nn.LSTMCell(H, H)])
         self.start = nn.Parameter(torch.zeros(H))
@@ -102,10 +97,6 @@ class LSTMController(AutoregressiveGenerator):
             x = h
         ctx.hidden = new_hidden
         return x
-
-    def _op_embedding(self, op: torch.Tensor) -> torch.Tensor:
-        none = self.node_op.num_embeddings - 1
-        return self.node_op(torch.where(op < 0, none, op))
 
     # ------------------------------------------------------------------ policy hooks
     def begin(self, roll: Rollout) -> _LSTMState:
