@@ -140,8 +140,19 @@ class DifferentiableSearch:
     def _loss(self, phase: str, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         weights, active = self.mixture(phase)
         logits = self.supernet.forward_mixed(x, weights, active)
-        loss = F.cross_entropy(logits.float(), y)
+        # at least float32 (low-precision forwards); float64 stays (the gradient checks)
+        loss = F.cross_entropy(logits if logits.dtype == torch.float64 else logits.float(), y)
         accuracy = (logits.argmax(1) == y).float().mean()
+        return loss, accuracy
+
+    def arch_backward(self) -> tuple[Tensor, Tensor]:
+        """Gradients of the held-out loss (plus `arch_penalty`) into the architecture
+        parameters on the next held-out batch (first order); its (loss, accuracy)."""
+        loss, accuracy = self._loss("arch", *self.task.arch.next())
+        penalty = self.arch_penalty()
+        if penalty is not None:
+            self.last["arch_penalty"] = penalty.item()
+        (loss if penalty is None else loss + penalty).backward()
         return loss, accuracy
 
     def train_step(self) -> None:
@@ -152,14 +163,9 @@ class DifferentiableSearch:
         if self.step >= s.warmup_steps:
             optimizer = self.arch_optimizer()
             optimizer.zero_grad(set_to_none=True)
-            loss, accuracy = self._loss("arch", *self.task.arch.next())
-            penalty = self.arch_penalty()
-            total = loss if penalty is None else loss + penalty
-            total.backward()
+            loss, accuracy = self.arch_backward()
             optimizer.step()
             self.last["arch_loss"], self.last["arch_accuracy"] = loss.item(), accuracy.item()
-            if penalty is not None:
-                self.last["arch_penalty"] = penalty.item()
         for group in self.w_optimizer.param_groups:
             group["lr"] = s.lr_at(self.step)
         self.w_optimizer.zero_grad(set_to_none=True)
