@@ -12,10 +12,10 @@ The methods are thin: validation, pruning and identity live in their own modules
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from graphnas.graph.elements import Edge, InvalidArchError, Node
 from graphnas.graph.identity import CanonicalId, canonical_id, is_isomorphic
@@ -25,6 +25,9 @@ from graphnas.graph.validation import structural_problems
 if TYPE_CHECKING:
     import networkx as nx
     from torch_geometric.data import Data
+
+
+Derived = TypeVar("Derived")
 
 
 class RuleChecker(Protocol):
@@ -140,6 +143,17 @@ class ArchGraph:
     def canonical_hash(self) -> str:
         """The digest of `canonical_id()` ("c:..." exact, "w:..." Weisfeiler-Lehman)."""
         return canonical_id(self).digest
+
+    def derived(self, owner: object, name: str, compute: Callable[[], Derived]) -> Derived:
+        """A value `owner` derives from this (immutable) graph, computed on the first call and
+        carried with the graph afterwards (a space's identity of a proposal is computed once).
+        Kept per owner object; neither compared nor pickled."""
+        memo: dict[tuple[int, str], tuple[object, Any]] = self.__dict__.setdefault("_derived", {})
+        key = (id(owner), name)
+        kept = memo.get(key)
+        if kept is None or kept[0] is not owner:
+            kept = memo[key] = (owner, compute())
+        return kept[1]
 
     def is_isomorphic(self, other: ArchGraph) -> bool:
         """Exact labelled-DAG isomorphism test (networkx VF2)."""

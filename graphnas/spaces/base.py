@@ -159,7 +159,13 @@ class SearchSpace(ABC):
 
     def canonical_id(self, arch: ArchGraph) -> CanonicalId:
         """Equal for architectures that compute the same network in this space (`exact` False
-        where equal ids must still be confirmed with `is_isomorphic` of the normal forms)."""
+        where equal ids must still be confirmed with `is_isomorphic` of the normal forms).
+        Computed once per architecture object and carried with it (`ArchGraph.derived`)."""
+        return arch.derived(self, "canonical_id", lambda: self.compute_canonical_id(arch))
+
+    def compute_canonical_id(self, arch: ArchGraph) -> CanonicalId:
+        """What `canonical_id` computes (default: the graph identity of the normal form); a
+        space with an exact rule of its own overrides this."""
         return self.normalize(arch).canonical_id()
 
     def canonical_hash(self, arch: ArchGraph) -> str:

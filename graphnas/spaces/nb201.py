@@ -151,7 +151,7 @@ class NB201Space(SearchSpace):
             values.append("+".join(sorted(terms)))
         return values[-1]
 
-    def canonical_id(self, arch: ArchGraph) -> CanonicalId:
+    def compute_canonical_id(self, arch: ArchGraph) -> CanonicalId:
         digest = hashlib.sha256(self.unique_str(arch).encode()).hexdigest()[:32]
         return CanonicalId("e:" + digest, exact=True)
 

@@ -41,3 +41,21 @@ def test_package_exports_every_public_name():
     for name in graph.__all__:
         assert getattr(graph, name) is not None
     assert {"ArchGraph", "Node", "Edge", "InvalidArchError", "CanonicalId"} <= set(graph.__all__)
+
+
+def test_a_derived_value_is_computed_once_per_owner_and_carried_with_the_graph() -> None:
+    arch = ArchGraph.build(["conv", "pool"], [(0, 1)])
+    calls: list[str] = []
+
+    def compute(tag: str) -> str:
+        calls.append(tag)
+        return tag
+
+    first, second = object(), object()
+    assert arch.derived(first, "id", lambda: compute("a")) == "a"
+    assert arch.derived(first, "id", lambda: compute("b")) == "a"  # kept, not recomputed
+    assert arch.derived(second, "id", lambda: compute("c")) == "c"  # another owner: its own
+    assert calls == ["a", "c"]
+    assert arch == ArchGraph.build(["conv", "pool"], [(0, 1)])  # the memo is not compared
+    copy = pickle.loads(pickle.dumps(arch))  # nor pickled: a worker derives its own
+    assert copy.derived(first, "id", lambda: compute("d")) == "d"

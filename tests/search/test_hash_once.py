@@ -70,3 +70,38 @@ def test_each_proposal_is_hashed_once_outside_the_strategys_ask(
 ) -> None:
     asked, hashed = counted_run(tmp_path, monkeypatch, *args)
     assert asked >= 12 and hashed == asked
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("strategy=prior",), ("strategy=graphpnas", f"strategy.params={GRAPHPNAS}")],
+    ids=["prior", "graphpnas"],
+)
+def test_no_proposal_identity_is_computed_twice_in_a_search_ask_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    """The strategies hash candidates inside `ask` (to skip known cells) and the loop identifies
+    the proposals: the identity is computed once and carried by the architecture object."""
+    config = load_search_config(
+        EXPERIMENT, [f"out={tmp_path / 'run'}", "budget.queries=12", "batch_size=3", *QUIET, *args]
+    )
+    loop = build_search(config)
+    space, strategy = loop.space, loop.strategy
+    computed: dict[int, int] = {}
+    proposals: list = []
+    compute, ask = space.compute_canonical_id, strategy.ask
+
+    def counting_compute(arch):
+        computed[id(arch)] = computed.get(id(arch), 0) + 1
+        return compute(arch)
+
+    def recording_ask(n: int):
+        archs = ask(n)
+        proposals.extend(archs)  # kept alive, so their ids stay unique
+        return archs
+
+    monkeypatch.setattr(space, "compute_canonical_id", counting_compute)
+    monkeypatch.setattr(strategy, "ask", recording_ask)
+    assert loop.run()["queries"] == 12
+    assert len(proposals) >= 12
+    assert [computed.get(id(arch), 0) for arch in proposals] == [1] * len(proposals)
