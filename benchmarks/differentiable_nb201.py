@@ -180,12 +180,12 @@ def main() -> None:
         return
     torch.set_num_threads(1)
     methods = args.methods.split(",")
-    rows = [run(m, s, args) for m in methods for s in range(args.seeds)]
-    equal_s = statistics.mean(r["search_s"] for r in rows)
     names = [n for n in args.baselines.split(",") if n]
     with tempfile.TemporaryDirectory(prefix="bench-diff-") as tmp:
-        rows += [baseline(n, s, equal_s, Path(tmp)) for n in names for s in range(args.seeds)]
         extra = [proxyless(0, args, Path(tmp))] if args.proxyless_epochs > 0 else []
+        rows = [run(m, s, args) for m in methods for s in range(args.seeds)]
+        equal_s = statistics.mean(r["search_s"] for r in rows)
+        rows += [baseline(n, s, equal_s, Path(tmp)) for n in names for s in range(args.seeds)]
     lines = [
         "| method | seeds | NB201 CIFAR-10 test (ours, mean +- std) | paper (CIFAR-10 search) "
         "| parameter-free share of derived edges | search s per seed |",

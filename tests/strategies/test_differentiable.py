@@ -268,3 +268,22 @@ def test_darts_order_is_checked_and_second_order_searches():
     [arch] = strategy.ask(1)
     assert NB201.is_valid(arch) and strategy.step == SMALL["steps_per_ask"]
     assert any(not torch.equal(a.detach(), s) for a, s in zip(strategy.alphas, start, strict=True))
+
+
+def test_proxyless_weight_paths_stay_connected_when_edges_lean_absent():
+    """A sampled single path with every edge absent joins no input to output: it is redrawn
+    (or the most probable valid path is taken), so the weight step always runs."""
+    from graphnas.compiler.supernet import ABSENT, EDGE_CHOICES
+
+    space = load_space("complete")
+    strategy = build("proxyless", space=space)
+    with torch.no_grad():
+        for alpha, decision in zip(strategy.alphas, strategy.supernet.decisions, strict=True):
+            if decision.choices == EDGE_CHOICES:
+                alpha[ABSENT] = 3.0  # absent ~95 % per edge
+    x, y = strategy.task.weights.next()
+    for _ in range(10):
+        choices = strategy.sample_path()
+        assert space.is_valid(strategy.supernet.decode(choices))
+        loss, _ = strategy._loss("weights", x, y)
+        assert torch.isfinite(loss)

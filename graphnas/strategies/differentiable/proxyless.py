@@ -88,17 +88,28 @@ class ProxylessNAS(AlphaSearch):
             for a, c in zip(self.alphas, self.choice_costs, strict=True)
         )
 
+    def sample_path(self, tries: int = 20) -> list[int]:
+        """One choice per decision drawn from softmax(alpha_d), redrawn (up to `tries` times)
+        until it is a valid architecture (a path joins input and output); else the most
+        probable valid one."""
+        probs = [torch.softmax(a.detach(), dim=0).cpu() for a in self.alphas]
+        for _ in range(tries):
+            choices = [int(torch.multinomial(p, 1, generator=self.generator)) for p in probs]
+            if self.space.is_valid(self.supernet.decode(choices)):
+                return choices
+        return self.derive_choices()
+
     def mixture(self, phase: str) -> Mixture:
         weights, active = [], []
-        for alpha in self.alphas:
-            probs = torch.softmax(alpha.detach(), dim=0).cpu()
-            if phase == "weights":
-                k = int(torch.multinomial(probs, 1, generator=self.generator))
+        if phase == "weights":
+            for alpha, k in zip(self.alphas, self.sample_path(), strict=True):
                 gate = torch.zeros_like(alpha)
                 gate[k] = 1.0
                 weights.append(gate)
                 active.append([k])
-                continue
+            return weights, active
+        for alpha in self.alphas:
+            probs = torch.softmax(alpha.detach(), dim=0).cpu()
             pair = torch.multinomial(probs, min(2, len(probs)), generator=self.generator).tolist()
             q = torch.softmax(alpha[pair], dim=0)
             kept = int(torch.multinomial(q.detach().cpu(), 1, generator=self.generator))
