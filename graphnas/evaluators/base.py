@@ -63,6 +63,16 @@ class Evaluator(Protocol):
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]: ...
 
 
+class PerArchitectureMixin:
+    """`evaluate` as `evaluate_one` on each architecture in turn, results in input order."""
+
+    def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
+        return [self.evaluate_one(arch) for arch in archs]
+
+    def evaluate_one(self, arch: ArchGraph) -> EvalResult:
+        raise NotImplementedError
+
+
 class StatefulMixin:
     """Evaluator state that checkpoints with the search (e.g. a supernet's shared weights).
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import torch
 
 from graphnas.errors import ConfigError
-from graphnas.evaluators.base import EvalResult, Evaluator
+from graphnas.evaluators.base import EvalResult, Evaluator, prepare_evaluator
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
@@ -57,9 +57,7 @@ class ChainEvaluator:
     def prepare(self) -> None:
         """Prepare both evaluators (load their data) where they support it."""
         for evaluator in (self.screen, self.final):
-            prepare = getattr(evaluator, "prepare", None)
-            if callable(prepare):
-                prepare()
+            prepare_evaluator(evaluator)
 
     def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
         if not archs:

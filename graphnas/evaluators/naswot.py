@@ -30,7 +30,7 @@ from torch.overrides import TorchFunctionMode
 from graphnas.data.augment import Normalize
 from graphnas.data.dataset import ImageDataset, per_class_subset
 from graphnas.data.spec import load_dataset
-from graphnas.evaluators.base import EvalResult
+from graphnas.evaluators.base import EvalResult, PerArchitectureMixin
 from graphnas.evaluators.networks import NetworkBuilder, build_seeded, compile_network
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.graph import ArchGraph
@@ -85,7 +85,7 @@ def naswot_score(model: nn.Module, images: torch.Tensor) -> tuple[float, int]:
 
 
 @EVALUATORS.register("naswot")
-class NaswotEvaluator:
+class NaswotEvaluator(PerArchitectureMixin):
     """Scores architectures by NASWOT on one fixed mini-batch of real training images.
 
     `data`: a dataset spec (e.g. "tiny-imagenet:PATH"); the batch holds `batch_size` images drawn
@@ -139,9 +139,6 @@ class NaswotEvaluator:
     def prepare(self) -> None:
         """Load the data (building its tensor cache if needed) before any evaluation."""
         self.batch()
-
-    def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
-        return [self.evaluate_one(arch) for arch in archs]
 
     def evaluate_one(self, arch: ArchGraph) -> EvalResult:
         images = self.batch()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar
@@ -28,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from graphnas.errors import ConfigError
-from graphnas.evaluators.base import EvalResult, NamedRewardMixin
+from graphnas.evaluators.base import EvalResult, NamedRewardMixin, PerArchitectureMixin
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.graph import ArchGraph
 from graphnas.spaces.base import SearchSpace
@@ -98,7 +97,7 @@ def canonical_dataset(name: str) -> str:
 
 
 @EVALUATORS.register("nb201_table")
-class NB201TableEvaluator(NamedRewardMixin):
+class NB201TableEvaluator(NamedRewardMixin, PerArchitectureMixin):
     """Looks cells up in the NAS-Bench-201 table. Reward: validation accuracy (%) on `dataset`.
 
     `optimum(metric)`: the table's best cell by the reward (metric None or "val_accuracy") or by
@@ -136,9 +135,6 @@ class NB201TableEvaluator(NamedRewardMixin):
         self.seconds_per_mparam = float(seconds_per_mparam)
         self.latency_s = float(latency_s)
         self.table = load_nb201_table()
-
-    def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
-        return [self.evaluate_one(arch) for arch in archs]
 
     def evaluate_one(self, arch: ArchGraph) -> EvalResult:
         if self.latency_s:

@@ -13,8 +13,8 @@ hash), so its result does not depend on the order of evaluation or on the worker
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar
 
 import torch
@@ -22,7 +22,7 @@ import torch
 from graphnas.data.dataset import ImageDataset, ImageSplit, per_class_subset
 from graphnas.data.spec import check_dataset, load_dataset
 from graphnas.errors import ConfigError
-from graphnas.evaluators.base import EvalResult
+from graphnas.evaluators.base import EvalResult, PerArchitectureMixin
 from graphnas.evaluators.networks import (
     NetworkBuilder,
     build_seeded,
@@ -93,8 +93,24 @@ def _maybe_subset(
     return split if per_class is None else per_class_subset(split, per_class, k, gen)
 
 
+@dataclass(frozen=True)
+class ProxyTask:
+    """The options of a reduced task (see `proxy_dataset`); `load` builds it from a data spec."""
+
+    num_classes: int | None = None
+    train_per_class: int | None = None
+    val_per_class: int | None = None
+    validation: str = "holdout"
+    resolution: int | None = None
+
+    def load(self, spec: str, cache_dir: str | None, seed: int) -> ImageDataset:
+        """The reduced task of the dataset `spec` names (its tensor cache under `cache_dir`)."""
+        full = load_dataset(spec, cache_dir=cache_dir)
+        return proxy_dataset(full, **asdict(self), seed=seed)
+
+
 @EVALUATORS.register("train")
-class TrainEvaluator:
+class TrainEvaluator(PerArchitectureMixin):
     """Short proxy training of each architecture; reward = final validation top-1 accuracy (%).
 
     Options: `data` (dataset spec, e.g. "tiny-imagenet:PATH"), the proxy task (`num_classes`,
@@ -126,13 +142,7 @@ class TrainEvaluator:
         check_dataset(data)  # a missing data path is refused here, in every pool
         self.space = space
         self.data_spec = data
-        self.task = dict(
-            num_classes=num_classes,
-            train_per_class=train_per_class,
-            val_per_class=val_per_class,
-            validation=validation,
-            resolution=resolution,
-        )
+        self.task = ProxyTask(num_classes, train_per_class, val_per_class, validation, resolution)
         if validation not in VALIDATION_CHOICES:
             raise ConfigError(
                 f"evaluator train: validation {validation!r}: expected one of "
@@ -149,16 +159,12 @@ class TrainEvaluator:
     def dataset(self) -> ImageDataset:
         """The proxy task's data (loaded and reduced once per evaluator)."""
         if self._data is None:
-            full = load_dataset(self.data_spec, cache_dir=self.cache_dir)
-            self._data = proxy_dataset(full, **self.task, seed=self.seed)
+            self._data = self.task.load(self.data_spec, self.cache_dir, self.seed)
         return self._data
 
     def prepare(self) -> None:
         """Load the data (building its tensor cache if needed) before any evaluation."""
         self.dataset()
-
-    def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
-        return [self.evaluate_one(arch) for arch in archs]
 
     def evaluate_one(self, arch: ArchGraph) -> EvalResult:
         data = self.dataset()

@@ -32,11 +32,10 @@ import torch
 
 from graphnas.compiler.supernet import Supernet, build_supernet
 from graphnas.data.dataset import ImageDataset
-from graphnas.data.spec import load_dataset
 from graphnas.errors import ConfigError
 from graphnas.evaluators.base import EvalResult, NamedRewardMixin, PrepareMixin, StatefulMixin
 from graphnas.evaluators.nb201_table import canonical_dataset, load_nb201_table
-from graphnas.evaluators.proxy_training import VALIDATION_CHOICES, proxy_dataset
+from graphnas.evaluators.proxy_training import VALIDATION_CHOICES, ProxyTask
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.evaluators.supernet_training import SupernetTrainConfig, SupernetTrainer
 from graphnas.graph import ArchGraph
@@ -103,13 +102,7 @@ class SupernetEvaluator(StatefulMixin, NamedRewardMixin, PrepareMixin):
             )
         self.space = space
         self.data_spec = data
-        self.task = dict(
-            num_classes=num_classes,
-            train_per_class=train_per_class,
-            val_per_class=val_per_class,
-            validation=validation,
-            resolution=resolution,
-        )
+        self.task = ProxyTask(num_classes, train_per_class, val_per_class, validation, resolution)
         self.network = dict(network or {})
         self.training = training
         self.warmup_steps = warmup_steps
@@ -130,8 +123,7 @@ class SupernetEvaluator(StatefulMixin, NamedRewardMixin, PrepareMixin):
     # ---------------------------------------------------------------- construction
     def dataset(self) -> ImageDataset:
         if self._data is None:
-            full = load_dataset(self.data_spec, cache_dir=self.cache_dir)
-            self._data = proxy_dataset(full, **self.task, seed=self.seed)
+            self._data = self.task.load(self.data_spec, self.cache_dir, self.seed)
         return self._data
 
     def prepare(self) -> None:

@@ -26,14 +26,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from graphnas.errors import ConfigError, GraphnasError
-from graphnas.evaluators.base import EvalResult, NamedRewardMixin
+from graphnas.evaluators.base import EvalResult, NamedRewardMixin, PerArchitectureMixin
 from graphnas.evaluators.registry import EVALUATORS
 from graphnas.evaluators.table_files import Column, Table, is_numeric, is_trials, read_table
 from graphnas.graph import ArchGraph
@@ -59,7 +58,7 @@ def load_table(path: str | Path, key: str = "arch", value_column: str = "reward"
 
 
 @EVALUATORS.register("table")
-class TableEvaluator(NamedRewardMixin):
+class TableEvaluator(NamedRewardMixin, PerArchitectureMixin):
     """Reward and metrics of each architecture from a table keyed by the space's codes."""
 
     context_fields: ClassVar[tuple[str, ...]] = ("space", "seed", "run_seed")
@@ -117,9 +116,6 @@ class TableEvaluator(NamedRewardMixin):
             ) from None
 
     # ---------------------------------------------------------------- evaluation
-    def evaluate(self, archs: Sequence[ArchGraph]) -> list[EvalResult]:
-        return [self.evaluate_one(arch) for arch in archs]
-
     def evaluate_one(self, arch: ArchGraph) -> EvalResult:
         problems = self.space.problems(arch)
         if problems:
