@@ -27,6 +27,9 @@ RUN_FILE = "wandb-run.json"
 # Draws one architecture (its JSON dict, as in the ledger) as PNG bytes; given by the search build.
 ArchDrawer = Callable[[Mapping[str, Any]], bytes]
 
+Names = Sequence[str]  # a table's column names
+Rows = Sequence[Sequence[Any]]  # a table's rows, one value per column
+
 
 @runtime_checkable
 class Tracker(Protocol):
@@ -46,11 +49,7 @@ class MediaTracker(Protocol):
     def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None: ...
 
     def log_table(
-        self,
-        key: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        image_columns: Sequence[str] = (),
+        self, key: str, columns: Names, rows: Rows, image_columns: Names = ()
     ) -> None: ...
 
     def log_artifact(self, name: str, kind: str, paths: Sequence[str | Path]) -> None: ...
@@ -172,13 +171,7 @@ class WandbTracker:
 
         self._run.log({key: wandb.Image(str(path)) for key, path in images.items()}, step=step)
 
-    def log_table(
-        self,
-        key: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        image_columns: Sequence[str] = (),
-    ) -> None:
+    def log_table(self, key: str, columns: Names, rows: Rows, image_columns: Names = ()) -> None:
         """A wandb table; cells of `image_columns` are picture file paths shown as images."""
         import wandb
 
@@ -266,26 +259,21 @@ class TrackerGroup:
             if callable(log_best):
                 log_best(best, step)
 
-    def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None:
-        for tracker in self.trackers:
-            if isinstance(tracker, MediaTracker):
-                tracker.log_images(images, step)
+    def _media(self) -> list[MediaTracker]:
+        """The trackers that take pictures, tables and files."""
+        return [tracker for tracker in self.trackers if isinstance(tracker, MediaTracker)]
 
-    def log_table(
-        self,
-        key: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        image_columns: Sequence[str] = (),
-    ) -> None:
-        for tracker in self.trackers:
-            if isinstance(tracker, MediaTracker):
-                tracker.log_table(key, columns, rows, image_columns)
+    def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None:
+        for tracker in self._media():
+            tracker.log_images(images, step)
+
+    def log_table(self, key: str, columns: Names, rows: Rows, image_columns: Names = ()) -> None:
+        for tracker in self._media():
+            tracker.log_table(key, columns, rows, image_columns)
 
     def log_artifact(self, name: str, kind: str, paths: Sequence[str | Path]) -> None:
-        for tracker in self.trackers:
-            if isinstance(tracker, MediaTracker):
-                tracker.log_artifact(name, kind, paths)
+        for tracker in self._media():
+            tracker.log_artifact(name, kind, paths)
 
     def finish(self, summary: Mapping[str, Any]) -> None:
         for tracker in self.trackers:

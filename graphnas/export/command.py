@@ -24,7 +24,7 @@ from graphnas.runfiles import json_safe
 
 if TYPE_CHECKING:  # the analysis, gallery and media modules (numpy, scipy) load when used
     from graphnas.export.analysis import Analysis
-    from graphnas.export.media import MediaSink
+    from graphnas.tracking import MediaTracker
 
 GALLERY_TOP_K = 12
 
@@ -47,7 +47,7 @@ def run_export(
     diff: str | Path | None = None,
     references: Sequence[str | Path] = (),
     plots_dir: str | Path | None = None,
-    tracker: MediaSink | None = None,
+    tracker: MediaTracker | None = None,
     is_valid: Callable[[ArchGraph], bool] | None = None,
     key: Callable[[ArchGraph], str] | None = None,
 ) -> ExportResult:

@@ -1,38 +1,22 @@
 """Pictures of an export as files, and their logging to a tracker.
 
 `write_pictures` saves the top-K drawings, the diff of the best two and the plots (anytime curve,
-distributions, reward EDF) in the requested image formats. `publish` sends them to a tracker
-(wandb through `graphnas.tracking`): the pictures as images, the top-K as a table with a drawing
-per row, and the given files (gallery, numbers, architectures) as one artifact.
+distributions, reward EDF) in the requested image formats. `publish` sends them to a
+`graphnas.tracking.MediaTracker` (wandb): the pictures as images, the top-K as a table with a
+drawing per row, and the given files (gallery, numbers, architectures) as one artifact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
 from graphnas.export.analysis import Analysis, anytime_points
 from graphnas.export.formats import arch_bytes, diff_bytes
 from graphnas.export.palette import OpPalette
 from graphnas.export.plots import plot_anytime, plot_distributions, plot_edf
 from graphnas.export.sources import ArchRecord, ExportSource
-
-
-class MediaSink(Protocol):
-    """What `publish` needs from a tracker (graphnas.tracking.MediaTracker provides it)."""
-
-    def log_images(self, images: Mapping[str, str | Path], step: int | None = None) -> None: ...
-
-    def log_table(
-        self,
-        key: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        image_columns: Sequence[str] = (),
-    ) -> None: ...
-
-    def log_artifact(self, name: str, kind: str, paths: Sequence[str | Path]) -> None: ...
+from graphnas.tracking import MediaTracker
 
 
 def write_pictures(
@@ -81,7 +65,7 @@ def write_pictures(
 
 
 def publish(
-    tracker: MediaSink,
+    tracker: MediaTracker,
     top: Sequence[ArchRecord],
     pngs: Mapping[str, Path],
     files: Sequence[Path],
