@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from graphnas.errors import InputFileError
 
@@ -55,6 +56,21 @@ def json_safe(value: Any) -> Any:
     if callable(tolist):
         return json_safe(tolist())
     return str(value)
+
+
+def write_file_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write `path` through `write(handle)` into a temp file beside it, fsync it, then rename it
+    over `path`. On any failure the temp file is removed and `path` is untouched."""
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

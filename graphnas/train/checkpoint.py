@@ -5,8 +5,6 @@ A checkpoint holds only tensors, numbers, strings, lists and dicts, so loading i
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 import torch
 
 from graphnas.errors import InputFileError
+from graphnas.runfiles import write_file_atomic
 
 FORMAT = "graphnas.train-checkpoint/1"
 
@@ -22,16 +21,7 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
     """Write `state` (plus the format tag) to `path` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            torch.save({"format": FORMAT, **state}, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, lambda out: torch.save({"format": FORMAT, **state}, out))
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
