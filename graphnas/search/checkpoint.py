@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import tempfile
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ import torch
 
 from graphnas import __version__
 from graphnas.errors import InputFileError
+from graphnas.runfiles import write_file_atomic
 
 FORMAT = "graphnas.search-checkpoint"
 FORMAT_VERSION = 2
@@ -96,16 +96,7 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
         "graphnas_version": __version__,
         **encode_state(dict(state), "checkpoint"),
     }
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            torch.save(payload, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, lambda out: torch.save(payload, out))
     _fsync_directory(path.parent)
 
 
