@@ -90,6 +90,20 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
+def read_summary_file(path: Path) -> dict[str, Any] | None:
+    """A run's summary.json at `path` (None when it has none yet); a damaged one is one line
+    naming it."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot read the run's summary ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputFileError(f"{path}: not a JSON object")
+    return data
+
+
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """Entries of a JSON-lines file; a malformed line other than a torn last one is an error."""
     try:

@@ -7,7 +7,6 @@ longer than its summary: a kill or crash; resumable), `damaged` (a file cannot b
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,14 @@ import typer
 from graphnas.cli.app import app, echo
 from graphnas.cli.search import format_number
 from graphnas.errors import GraphnasError, InputFileError
-from graphnas.runfiles import CONFIG_FILE, LEDGER_FILE, LOCK_FILE, SUMMARY_FILE, read_jsonl
+from graphnas.runfiles import (
+    CONFIG_FILE,
+    LEDGER_FILE,
+    LOCK_FILE,
+    SUMMARY_FILE,
+    read_jsonl,
+    read_summary_file,
+)
 
 # How deep below DIR run directories are looked for (compare folders hold theirs in runs/).
 MAX_DEPTH = 4
@@ -87,7 +93,7 @@ def describe_run(path: Path) -> RunRow:
     strategy = _strategy_name(path)
     try:
         entries = list(read_jsonl(path / LEDGER_FILE)) if (path / LEDGER_FILE).exists() else []
-        summary = _summary(path)
+        summary = read_summary_file(path / SUMMARY_FILE)
     except GraphnasError:
         return RunRow(path, "damaged", None, None, "", strategy)
     best_entry = max(
@@ -110,19 +116,6 @@ def _status(path: Path, summary: dict[str, Any] | None, queries: int) -> str:
         return "killed"
     stopped = str(summary.get("stopped") or "")
     return "interrupted" if stopped.startswith("interrupted") else "finished"
-
-
-def _summary(path: Path) -> dict[str, Any] | None:
-    file = path / SUMMARY_FILE
-    if not file.exists():
-        return None
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputFileError(f"{file}: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputFileError(f"{file}: not a JSON object")
-    return data
 
 
 def _strategy_name(path: Path) -> str:

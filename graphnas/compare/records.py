@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import statistics
 from collections.abc import Sequence
@@ -11,8 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from graphnas.errors import InputFileError
-from graphnas.runfiles import LEDGER_FILE, SUMMARY_FILE, read_jsonl
+from graphnas.runfiles import LEDGER_FILE, SUMMARY_FILE, read_jsonl, read_summary_file
 
 RunStatus = Literal["finished", "interrupted", "not started"]
 
@@ -60,15 +58,7 @@ def record_of(folder: Path, label: str, seed: int, metric: str | None) -> RunRec
 
 def read_summary(path: Path) -> dict[str, Any]:
     """A run's summary.json ({} when it has none yet); a damaged one is one line naming it."""
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputFileError(f"{path}: cannot read the run's summary ({exc})") from None
-    if not isinstance(data, dict):
-        raise InputFileError(f"{path}: not a JSON object")
-    return data
+    return read_summary_file(path) or {}
 
 
 def anytime_metric(entries: Sequence[dict[str, Any]], metric: str | None) -> list[float | None]:
