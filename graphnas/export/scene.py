@@ -242,24 +242,16 @@ def _stage_ports(
 ) -> None:
     """Add an input port feeding the stage's sources when it has no input-role node, and an
     output port fed by its sinks when it has no output-role node."""
-    has_input = any(arch.nodes[i].role == "input" for i in members)
-    has_output = any(arch.nodes[i].role == "output" for i in members)
-    if not has_input:
-        entry = f"{prefix}in{stage}"
-        scene.nodes.append(
-            SceneNode(entry, "in", PORT_FILL, "port", cluster, tooltip="stage input")
-        )
+    ports = (("input", "in", "stage input", preds), ("output", "out", "stage output", succs))
+    for role, name, tooltip, neighbours in ports:
+        if any(arch.nodes[i].role == role for i in members):
+            continue
+        port = f"{prefix}{name}{stage}"
+        scene.nodes.append(SceneNode(port, name, PORT_FILL, "port", cluster, tooltip=tooltip))
         for i in members:
-            if not preds[i]:
-                scene.edges.append(SceneEdge(entry, f"{prefix}{i}", PORT_FILL, dashed=True))
-    if not has_output:
-        exit_ = f"{prefix}out{stage}"
-        scene.nodes.append(
-            SceneNode(exit_, "out", PORT_FILL, "port", cluster, tooltip="stage output")
-        )
-        for i in members:
-            if not succs[i]:
-                scene.edges.append(SceneEdge(f"{prefix}{i}", exit_, PORT_FILL, dashed=True))
+            if not neighbours[i]:
+                ends = (port, f"{prefix}{i}") if role == "input" else (f"{prefix}{i}", port)
+                scene.edges.append(SceneEdge(*ends, PORT_FILL, dashed=True))
 
 
 def _scene_node(
