@@ -14,7 +14,7 @@ and a large loss in channels_last, where channel slices are not dense.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch.nn.functional as F
@@ -121,15 +121,23 @@ def _skeleton(net: Mapping[str, Any]) -> tuple[int, int, int, int]:
 def build(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> nn.Sequential:
     """Stem conv3x3+BN, 3 stages of N cells (C, 2C, 4C) joined by residual reductions, head."""
     channels, cells, num_classes, _ = _skeleton(net)
+    return nn.Sequential(*body_layers(channels, cells, num_classes, lambda c: NB201Cell(arch, c)))
+
+
+def body_layers(
+    channels: int, cells: int, num_classes: int, cell: Callable[[int], nn.Module]
+) -> list[nn.Module]:
+    """Stem, 3 stages of `cells` cells `cell(C)` at C, 2C, 4C joined by residual reductions,
+    head; modules in construction order (the parameter initialisation order)."""
     layers: list[nn.Module] = [ConvBN(3, channels, 3, relu_before=False)]
     c = channels
     for stage in range(3):
         if stage > 0:
             layers.append(ResidualReduction(c, 2 * c))
             c *= 2
-        layers.extend(NB201Cell(arch, c) for _ in range(cells))
+        layers.extend(cell(c) for _ in range(cells))
     layers.append(ClassifierHead(c, num_classes, pre_bn=True))
-    return nn.Sequential(*layers)
+    return layers
 
 
 def cost(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> Cost:

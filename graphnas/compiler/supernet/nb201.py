@@ -15,8 +15,8 @@ from typing import Any
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from graphnas.compiler.nb201 import CONV_KERNELS, NUM_NODES, NB201Cell
-from graphnas.compiler.ops import ClassifierHead, ConvBN, ResidualReduction, avg_pool_3x3
+from graphnas.compiler.nb201 import CONV_KERNELS, NUM_NODES, NB201Cell, body_layers
+from graphnas.compiler.ops import ConvBN, avg_pool_3x3
 from graphnas.compiler.supernet.base import (
     SUPERNET_KINDS,
     Decision,
@@ -84,15 +84,7 @@ class NB201Supernet(Supernet):
     def __init__(self, space: SearchSpace, network: Mapping[str, Any], **options: Any) -> None:
         super().__init__(space, network, **options)
         channels, cells = int(network["channels"]), int(network["cells_per_stage"])
-        layers: list[nn.Module] = [ConvBN(3, channels, 3, relu_before=False)]
-        c = channels
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers.extend(NB201SuperCell(c) for _ in range(cells))
-        layers.append(ClassifierHead(c, self.num_classes, pre_bn=True))
-        self.body = nn.ModuleList(layers)
+        self.body = nn.ModuleList(body_layers(channels, cells, self.num_classes, NB201SuperCell))
         self.finish_init()
 
     def make_decisions(self) -> tuple[Decision, ...]:
