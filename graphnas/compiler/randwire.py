@@ -17,7 +17,8 @@ average pool, linear.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -120,21 +121,30 @@ def _channels(net: Mapping[str, Any], num_stages: int) -> tuple[int, list[int]]:
 
 def build(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> nn.Sequential:
     assert isinstance(space, RandWireSpace)
+    stages = [functools.partial(build_stage, preds) for preds in _stage_lists(arch, space)]
+    return nn.Sequential(*body_layers(net, int(net["num_classes"]), stages))
+
+
+def body_layers(
+    net: Mapping[str, Any], num_classes: int, stages: Sequence[Callable[[int, int], nn.Module]]
+) -> list[nn.Module]:
+    """Stem, one module `stage(c_in, c_out)` per stage, head (1x1 conv, pool, linear); modules
+    in construction order (the parameter initialisation order)."""
     c = int(net["channels"])
     first_stride = 1 if net["stem"] == "tiny" else 2
     layers: list[nn.Module] = [ConvBN(3, c // 2, 3, stride=first_stride, relu_before=False)]
     if net["stem"] != "regular":
         layers.append(ConvBN(c // 2, c, 3, stride=2))
-    c_prev, stage_channels = _channels(net, len(space.stage_nodes))
-    for preds, c_stage in zip(_stage_lists(arch, space), stage_channels, strict=True):
-        layers.append(build_stage(preds, c_prev, c_stage))
+    c_prev, stage_channels = _channels(net, len(stages))
+    for stage, c_stage in zip(stages, stage_channels, strict=True):
+        layers.append(stage(c_prev, c_stage))
         c_prev = c_stage
     head = int(net["head_channels"])
     layers.append(ConvBN(c_prev, head, 1))
     layers.append(nn.AdaptiveAvgPool2d(1))
     layers.append(nn.Flatten(1))
-    layers.append(nn.Linear(head, int(net["num_classes"])))
-    return nn.Sequential(*layers)
+    layers.append(nn.Linear(head, num_classes))
+    return layers
 
 
 def cost(arch: ArchGraph, space: SearchSpace, net: Mapping[str, Any]) -> Cost:

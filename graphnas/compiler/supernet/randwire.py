@@ -15,6 +15,7 @@ single path exactly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,9 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from graphnas.compiler.ops import ConvBN, SepConvBN, weighted_sum
+from graphnas.compiler.ops import SepConvBN, weighted_sum
 from graphnas.compiler.program import Program
-from graphnas.compiler.randwire import RandWireNode, _channels
+from graphnas.compiler.randwire import RandWireNode, body_layers
 from graphnas.compiler.supernet.base import (
     ABSENT,
     EDGE_CHOICES,
@@ -116,23 +117,8 @@ class RandWireSupernet(Supernet):
     def __init__(self, space: SearchSpace, network: Mapping[str, Any], **options: Any) -> None:
         super().__init__(space, network, **options)
         assert isinstance(space, RandWireSpace)
-        c = int(network["channels"])
-        first_stride = 1 if network["stem"] == "tiny" else 2
-        layers: list[nn.Module] = [ConvBN(3, c // 2, 3, stride=first_stride, relu_before=False)]
-        if network["stem"] != "regular":
-            layers.append(ConvBN(c // 2, c, 3, stride=2))
-        c_prev, stage_channels = _channels(network, len(space.stage_nodes))
-        for n, c_stage in zip(space.stage_nodes, stage_channels, strict=True):
-            layers.append(RandWireSuperStage(n, c_prev, c_stage))
-            c_prev = c_stage
-        head = int(network["head_channels"])
-        layers += [
-            ConvBN(c_prev, head, 1),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(1),
-            nn.Linear(head, self.num_classes),
-        ]
-        self.body = nn.ModuleList(layers)
+        stages = [functools.partial(RandWireSuperStage, n) for n in space.stage_nodes]
+        self.body = nn.ModuleList(body_layers(network, self.num_classes, stages))
         self.finish_init()
 
     def stage_pairs(self) -> list[tuple[int, int, int]]:
