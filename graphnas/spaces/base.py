@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -147,6 +147,18 @@ class SearchSpace(ABC):
     @abstractmethod
     def mutate(self, arch: ArchGraph, rng: np.random.Generator) -> ArchGraph:
         """A valid architecture one small change away from `arch` (used by evolution)."""
+
+    def first_new_child(
+        self, arch: ArchGraph, rng: np.random.Generator, child: Callable[[], ArchGraph]
+    ) -> ArchGraph:
+        """The first of up to 1,000 `child()` draws that is valid and a different network from
+        `arch`; a prior sample if none is (the retry loop of edit-until-different mutations)."""
+        base = self.canonical_hash(arch)
+        for _ in range(1000):
+            candidate = child()
+            if not self.rule_problems(candidate) and self.canonical_hash(candidate) != base:
+                return candidate
+        return self.sample_prior(rng)
 
     @abstractmethod
     def generation_rules(self) -> GenerationRules:

@@ -110,11 +110,11 @@ class CompleteSpace(SearchSpace):
 
     def mutate(self, arch: ArchGraph, rng: np.random.Generator) -> ArchGraph:
         """Flip one edge or change one op, until a valid, different network results."""
-        base = self.canonical_hash(arch)
         ops = [str(node.op) for node in arch.nodes[1:-1]]
         edges = {(e.src, e.dst) for e in arch.edges}
         n = self.num_nodes
-        for _ in range(1000):
+
+        def child() -> ArchGraph:
             new_ops, new_edges = list(ops), set(edges)
             if rng.random() < 0.5:
                 k = int(rng.integers(0, n - 2))
@@ -123,10 +123,9 @@ class CompleteSpace(SearchSpace):
                 u = int(rng.integers(0, n - 1))
                 v = int(rng.integers(u + 1, n))
                 new_edges.symmetric_difference_update({(u, v)})
-            child = self.build(new_ops, sorted(new_edges))
-            if not self.rule_problems(child) and self.canonical_hash(child) != base:
-                return child
-        return self.sample_prior(rng)
+            return self.build(new_ops, sorted(new_edges))
+
+        return self.first_new_child(arch, rng, child)
 
     def generation_rules(self) -> GenerationRules:
         n = self.num_nodes

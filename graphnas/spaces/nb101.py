@@ -143,10 +143,10 @@ class NB101Space(SearchSpace):
 
     def mutate(self, arch: ArchGraph, rng: np.random.Generator) -> ArchGraph:
         """Flip one edge or change one hidden op, until a valid, different cell results."""
-        base = self.canonical_hash(arch)
         matrix, ops = self.to_matrix(arch)
         n = len(ops)
-        for _ in range(1000):
+
+        def child() -> ArchGraph:
             new_matrix = [row[:] for row in matrix]
             new_ops = ops[:]
             if n > 2 and rng.random() < 0.5:
@@ -156,10 +156,9 @@ class NB101Space(SearchSpace):
                 i = int(rng.integers(0, n - 1))
                 j = int(rng.integers(i + 1, n))
                 new_matrix[i][j] = 1 - new_matrix[i][j]
-            child = self.from_matrix(new_matrix, new_ops)
-            if not self.rule_problems(child) and self.canonical_hash(child) != base:
-                return child
-        return self.sample_prior(rng)
+            return self.from_matrix(new_matrix, new_ops)
+
+        return self.first_new_child(arch, rng, child)
 
     def generation_rules(self) -> GenerationRules:
         n = self.max_nodes
