@@ -21,7 +21,7 @@ from graphnas.compare import (
 from graphnas.config import load_search_config
 from graphnas.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = REPO / "experiments" / "nb201.yaml"
 QUICK = ["budget.queries=12", "tracking.backends=[]", "checkpoint_every_s=0"]
 QUICK_GRAPHPNAS = "graphpnas:warmup=4:pool=8:update.steps=1"
