@@ -29,7 +29,7 @@ LINEUP: dict[str, list[str]] = {
         "strategy.params.update={name: elite, top_k: 5, steps: 10, idle_steps: 1}",
         "strategy.params.propose=sample",
     ],
-    "graphpnas tempered, sampled": [
+    "graphpnas tempered (sampled proposals)": [
         "strategy.params.update=tempered",
         "strategy.params.propose=sample",
     ],
@@ -104,6 +104,9 @@ def main() -> None:
     args = parser.parse_args()
     datasets = args.datasets.split(",")
     labels = [s for s in args.strategies.split(",") if s]
+    unknown = [s for s in labels if s not in LINEUP]
+    if unknown:
+        parser.error(f"--strategies: unknown {', '.join(unknown)}; known: {', '.join(LINEUP)}")
     seeds, confirm = seed_range(args.seeds), seed_range(args.confirm_seeds)
     confirm_labels = [RECIPE, *(b for b in BASELINES if b in labels)]
     plan = [(labels, seeds), (confirm_labels, confirm)]
