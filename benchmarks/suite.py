@@ -22,7 +22,7 @@ class Bench:
 
 
 SUITE: list[Bench] = [
-    # GraphPNAS (STRATEGY): search quality over 3 datasets x 10 seeds (+ a confirmation seed set),
+    # GraphPNAS (STRATEGY): search quality over 3 datasets x 10 seeds against the baselines,
     # the learned distribution, the loop's overhead and the generator's throughput.
     Bench(
         "nb201_search",
