@@ -37,9 +37,8 @@ SUITE: list[Bench] = [
             "--strategies",
             "graphpnas (recipe),evolution",
         ),
-        # full: the recipe and the three baselines (the elite and tempered rules' own searches are
-        # in nb201_distribution); each recipe run takes 1-3 CPU minutes here, so the whole
-        # lineup with the confirmation set (`--confirm-seeds 100-109`) is a multi-hour run
+        # full: the recipe and the three baselines; each recipe run takes 1-3 CPU minutes here, so
+        # the whole lineup with the confirmation set (`--confirm-seeds 100-109`) is a multi-hour run
         (
             "--seeds",
             "0-9",
