@@ -213,3 +213,38 @@ def test_tempered_learns_on_every_generator_space(spec) -> None:
     after = [a.num_edges for a in strategy.model.sample(200, rng).archs]
     assert len(hashes) == 16
     assert sum(after) / 200 > sum(before) / 200
+
+
+class FixedSurrogate:
+    """A fitted-looking surrogate predicting the same mean for every graph and a std that grows
+    with the graph's edge count (a stand-in for distance from the evaluations)."""
+
+    def __init__(self, mean: float) -> None:
+        self.mean = mean
+
+    def fit(self, pairs) -> bool:
+        return True
+
+    def predict(self, archs) -> tuple[torch.Tensor, torch.Tensor]:
+        std = torch.tensor([float(a.num_edges) for a in archs], dtype=torch.float64)
+        return torch.full((len(archs),), self.mean, dtype=torch.float64), std
+
+
+def test_dream_confidence_ranks_dreams_by_the_lower_confidence_bound() -> None:
+    """Equal predicted means: with confidence 0 every dream gets the mean's rank; with
+    confidence 1 a dream's rank falls as its uncertainty grows."""
+    model = GraphPNASGenerator(NB201, hidden=8, layers=1, mixtures=2)
+    history = told_history(8)  # rewards 0..7
+    ranks = {}
+    for confidence in (0.0, 1.0):
+        context = context_of(history)
+        context.surrogate = FixedSurrogate(mean=6.5)
+        rule = Tempered(Tempered.config(dream=64, dream_confidence=confidence))
+        dreams, dream_ranks = rule._dreams(
+            model, context, rule.learnable(history.entries, lambda e: e.arch)
+        )
+        ranks[confidence] = list(zip([d.num_edges for d in dreams], dream_ranks, strict=True))
+    assert {rank for _, rank in ranks[0.0]} == {history.rank_reward(6.5)}
+    by_edges = sorted(ranks[1.0])
+    assert len({rank for _, rank in by_edges}) > 1
+    assert all(rank == history.rank_reward(6.5 - edges) for edges, rank in by_edges)

@@ -14,6 +14,9 @@ point). With `dream` > 0 the targets also include that many of the generator's o
 (drawn at `dream_temperature`, so broader than the generator) weighted in the same way by the
 rank their surrogate-predicted reward would have among the evaluations, times `dream_weight`:
 the generator then learns the surrogate's good region, including cells nobody has evaluated.
+The predicted reward is the GP's lower confidence bound mean - `dream_confidence` * std (0: the
+mean), so with `dream_confidence` > 0 a dream far from every evaluation, where the GP only
+guesses, ranks low.
 `elite` is the original rule.
 """
 
@@ -45,6 +48,7 @@ class TemperedConfig(RuleConfig):
         "entropy_weight": Bound(0),
         "dream": Bound(0),
         "dream_weight": Bound(0),
+        "dream_confidence": Bound(0),
         "steps": Bound(1),
     }
 
@@ -54,6 +58,7 @@ class TemperedConfig(RuleConfig):
     dream: int = 0
     dream_weight: float = 1.0
     dream_temperature: float = 1.5
+    dream_confidence: float = 0.0
     grad_clip: float | None = 5.0
 
 
@@ -84,8 +89,9 @@ class Tempered(UpdateRule):
         fresh = list({a: None for a in batch.archs if history.hash(a) not in known})
         if not fresh:
             return [], []
-        mean, _ = context.surrogate.predict(fresh)
-        return fresh, [history.rank_reward(float(m)) for m in mean]
+        mean, std = context.surrogate.predict(fresh)
+        bound = mean - opts.dream_confidence * std
+        return fresh, [history.rank_reward(float(b)) for b in bound]
 
     def fit(self, model: AutoregressiveGenerator, context: UpdateContext) -> Fit | None:
         opts, history = self.options, context.history
