@@ -171,6 +171,30 @@ def test_sample_from_a_trained_run_reports_its_distribution(tmp_path, capsys) ->
     assert hot_summary["effective_support"]["value"] > 2 * summary["effective_support"]["value"]
 
 
+def sampled_report(tmp_path: Path, name: str, overrides: list[str]) -> dict:
+    """The `graphnas sample RUN -n 500` report after a 40-query recipe search."""
+    run = tmp_path / name
+    search = [f"out={run}", "budget.queries=40", "tracking.backends=[]", *overrides]
+    assert main(["search", "--config", str(EXPERIMENT), *search]) == 0
+    out = tmp_path / f"{name}.jsonl"
+    assert main(["sample", str(run), "-n", "500", "--out", str(out), "--seed", "0"]) == 0
+    return json.loads(out.with_suffix(".report.json").read_text())
+
+
+def test_the_recipe_releases_a_broad_good_distribution_where_its_search_collapses(
+    tmp_path, capsys
+) -> None:
+    """The recipe's search generator (release=null) is collapsed; its released distribution is
+    spread, mostly new and still far better than the prior."""
+    search_only = sampled_report(tmp_path, "search", ["strategy.params.release=null"])
+    released = sampled_report(tmp_path, "released", [])
+    assert spread_problems(search_only) != []
+    assert spread_problems(released) == []
+    assert released["novel_distinct"] > released["distinct"] / 2
+    top5 = released["quality"]["top5"]["share"]
+    assert top5 > 10 * released["prior_quality"]["top5"]["share"] and top5 > 0.4
+
+
 def test_sample_from_a_space_prior(tmp_path, capsys) -> None:
     out = tmp_path / "prior.jsonl"
     assert main(["sample", "randwire_small", "-n", "3", "--out", str(out)]) == 0

@@ -9,7 +9,12 @@
   and proposals follow the generator conditioned on novelty; when a pool holds nothing new a
   4x larger one is drawn (`rounds` sizes), then hotter ones, and a prior draw is the last resort;
 - every told batch updates the generator by the chosen rule (`update_rules/`), once the warm-up
-  results are in; the generator and its optimizer persist across updates.
+  results are in; the generator and its optimizer persist across updates;
+- `distribution()` is what the search learned, the model `graphnas sample` draws from: the
+  generator itself, or, with a `release` rule, a copy refined after the search by
+  `release_rounds` updates of that rule on the whole history (e.g. `elite` proposals to search,
+  `tempered` with surrogate dreams to release a broad distribution over the good region); the
+  search's own generator, optimizer and RNGs are left as they were.
 Architectures the generator cannot produce (e.g. an NB101 prior draw with dangling nodes) are
 trained on in their pruned form when that is in its support, and skipped otherwise.
 The whole state (generator, optimizer, RNGs, history, baseline) round-trips through `state_dict`.
@@ -41,6 +46,7 @@ PRIOR_TRIES = 1000
 GROW = 4
 HOT_ROUNDS = 3
 HOTTER = 1.5
+RELEASE_DEFAULT = "tempered"
 
 
 class GeneratorStrategy(Strategy):
@@ -51,7 +57,8 @@ class GeneratorStrategy(Strategy):
     temperature: proposals exploit while the learned distribution stays broad); `generator`
     options go to the generator class, `update` names the
     rule (`"elite"`) or gives it with its options (`{name: elite, top_k: 5}`), see
-    `graphnas.strategies.update_rules`.
+    `graphnas.strategies.update_rules`; `release` (given the same way, `tempered` when a mapping
+    names no rule) and `release_rounds` shape `distribution()`.
     """
 
     generator_kind: ClassVar[str]
@@ -73,6 +80,8 @@ class GeneratorStrategy(Strategy):
         rounds: int = 3,
         propose_temperature: float | None = None,
         generator: dict[str, Any] | None = None,
+        release: str | dict[str, Any] | None = None,
+        release_rounds: int = 10,
     ) -> None:
         if propose not in PROPOSE_MODES:
             raise ConfigError(f"propose: {propose!r} is not one of {', '.join(PROPOSE_MODES)}")
@@ -80,7 +89,11 @@ class GeneratorStrategy(Strategy):
             raise ConfigError("warmup must be >= 0, pool and rounds >= 1, lr > 0")
         if propose_temperature is not None and not propose_temperature > 0:
             raise ConfigError(f"propose_temperature: must be > 0, got {propose_temperature}")
+        if release_rounds < 1:
+            raise ConfigError(f"release_rounds: must be >= 1, got {release_rounds}")
         self.rule = build_update_rule(update or self.default_update, self.default_update)
+        self.release = None if release is None else build_update_rule(release, RELEASE_DEFAULT)
+        self.release_rounds = int(release_rounds)
         self.space = space
         self.seed = int(seed)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
@@ -209,6 +222,22 @@ class GeneratorStrategy(Strategy):
         metrics = self.rule.update(self.model, self.optimizer, context)
         self.last_metrics = {**metrics, "fresh_generator": float(fresh)}
         self.updates += 1
+
+    def distribution(self) -> AutoregressiveGenerator:
+        """The learned distribution: the generator, or (with `release`, once the warm-up is in)
+        a copy of it trained by `release_rounds` updates of the `release` rule on the history,
+        with its own Adam, RNG (seeded by `seed`) and surrogate; deterministic given the state."""
+        if self.release is None or len(self.history) < self.warmup:
+            return self.model
+        model = copy.deepcopy(self.model)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(self.seed)
+        surrogate = Surrogate(model.structure)
+        context = UpdateContext(self.history, (), self.trainable, rng, surrogate)
+        for _ in range(self.release_rounds):
+            self.release.update(model, optimizer, context)
+        return model
 
     def metrics(self) -> dict[str, float]:
         """The update rule's numbers of the last update (loss, entropy, ...)."""

@@ -199,3 +199,43 @@ def test_prior_search_on_nb201_is_uniform_and_novel() -> None:
     ops = np.array([NB201.to_ops(e.arch) for e in strategy.history.entries])
     none_share = float((ops == "none").mean())
     assert math.isclose(none_share, 0.2, abs_tol=0.05)
+
+
+# ---------------------------------------------------------------------- released distribution
+RELEASE = {"name": "tempered", "dream": 64, "dream_temperature": 2.0, "dream_confidence": 1.0}
+
+
+def sample_entropy(model) -> float:
+    """Monte-Carlo entropy (nats) of `model` from 2,000 seeded samples."""
+    return float(-model.sample(2000, torch.Generator().manual_seed(0)).log_prob.mean())
+
+
+def test_release_refines_a_copy_and_leaves_the_search_untouched() -> None:
+    evaluator = NB201TableEvaluator(NB201)
+    options = {**FAST, "update": {"name": "elite", "top_k": 3}}
+    plain = GraphPNASStrategy(NB201, seed=0, **options)
+    released = GraphPNASStrategy(NB201, seed=0, **options, release=RELEASE, release_rounds=3)
+    assert released.distribution() is released.model  # the warm-up is not in yet
+    for query in range(20):
+        for strategy in (plain, released):
+            archs = strategy.ask(1)
+            strategy.tell(archs, evaluator.evaluate(archs))
+        if query in (8, 14):
+            released.distribution()
+    assert [e.hash for e in released.history.entries] == [e.hash for e in plain.history.entries]
+    assert plain.distribution() is plain.model
+    first, second = released.distribution(), released.distribution()
+    assert first is not released.model
+    for name, value in released.model.state_dict().items():
+        assert torch.equal(value, plain.model.state_dict()[name])
+        assert torch.equal(first.state_dict()[name], second.state_dict()[name])
+    assert sample_entropy(first) > sample_entropy(released.model) + 0.5
+
+
+def test_release_options_are_checked_and_a_mapping_without_a_name_is_tempered() -> None:
+    assert GraphPNASStrategy(NB201, release={"dream": 8}).release.name == "tempered"
+    assert GraphPNASStrategy(NB201, release="elite").release.name == "elite"
+    with pytest.raises(ConfigError, match="update rule 'tempered' takes no option top_k"):
+        GraphPNASStrategy(NB201, release={"top_k": 5})
+    with pytest.raises(ConfigError, match="release_rounds: must be >= 1, got 0"):
+        GraphPNASStrategy(NB201, release=RELEASE, release_rounds=0)
