@@ -1,7 +1,7 @@
 """What GraphPNAS learns: the distribution of its generator after an NB201 search (issue 11).
 
     .venv/bin/python benchmarks/nb201_distribution.py [--seeds 0-2] [--samples 1000]
-        [--queries 100] [--json PATH]
+        [--queries 100] [--variants LABEL,...] [--json PATH]
 
 For each update rule, a `queries`-query CIFAR-10 search of experiments/nb201.yaml (per seed), then
 `samples` draws from the run's learned distribution (`strategy.distribution()`: for the recipe
@@ -37,7 +37,7 @@ VARIANTS: dict[str, list[str] | None] = {
         "strategy.params.propose=sample",
         "strategy.params.release=null",
     ],
-    "tempered, sampled proposals": [
+    "tempered (sampled proposals)": [
         "strategy.params.update=tempered",
         "strategy.params.propose=sample",
         "strategy.params.release=null",
@@ -73,10 +73,17 @@ def main() -> None:
     parser.add_argument("--seeds", default="0-2")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument(
+        "--variants", default="all", help="comma-separated row labels (default: every row)"
+    )
     add_json_option(parser)
     args = parser.parse_args()
     seeds = seed_range(args.seeds)
-    rows = [describe(label, o, seed, args) for label, o in VARIANTS.items() for seed in seeds]
+    labels = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    unknown = [label for label in labels if label not in VARIANTS]
+    if unknown:
+        parser.error(f"--variants: unknown {', '.join(unknown)}; rows: {', '.join(VARIANTS)}")
+    rows = [describe(label, VARIANTS[label], seed, args) for label in labels for seed in seeds]
     lines = [
         f"{args.samples} samples after a {args.queries}-query CIFAR-10 search, "
         f"seeds {seeds[0]}-{seeds[-1]} (means)",
@@ -84,7 +91,7 @@ def main() -> None:
         "| generator | distinct cells | novel cells | effective support | in top 5% | mean test |",
         "|---|---|---|---|---|---|",
     ]
-    for label in VARIANTS:
+    for label in labels:
         mine = [r for r in rows if r["variant"] == label]
         m = {c: statistics.mean(r[c] for r in mine) for c in COLUMNS}
         lines.append(
