@@ -1,5 +1,7 @@
 """`python -m benchmarks [--mode quick|full] [--only NAME ...] [--list]` runs the suite;
-`python -m benchmarks render [--mode full|quick] [--out PATH]` rewrites BENCHMARKS.md's sections."""
+`python -m benchmarks render [--mode full|quick] [--out PATH]` rewrites BENCHMARKS.md's sections;
+`python -m benchmarks stale [--source PATH]` lists the sections whose code changed since their
+stamp (exit 1 if any)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 from benchmarks.render import load_records, render
 from benchmarks.runner import MODES, ROOT, BenchError, results_dir, run_suite
+from benchmarks.stale import verdicts
 from benchmarks.suite import SUITE
 
 
@@ -17,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["render"]:
             return _render(argv[1:])
+        if argv[:1] == ["stale"]:
+            return _stale(argv[1:])
         return _run(argv)
     except BenchError as err:
         print(f"benchmarks: {err}", file=sys.stderr)
@@ -64,6 +69,22 @@ def _render(argv: list[str]) -> int:
             f"benchmarks: no {args.mode} record for {', '.join(rendered.missing)} (left as it was)"
         )
     return 0
+
+
+def _stale(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks stale")
+    parser.add_argument("--source", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if not args.source.is_file():
+        raise BenchError(f"{args.source}: no such file")
+    found = verdicts(ROOT, args.source.read_text(encoding="utf-8"), SUITE)
+    for verdict in found:
+        reasons = (["measured with uncommitted changes"] if verdict.dirty else []) + verdict.changed
+        state = f"stale: {', '.join(reasons)}" if verdict.stale else "current"
+        print(f"{verdict.name} (measured at {verdict.commit}): {state}")
+    stale = [v.name for v in found if v.stale]
+    print(f"benchmarks: {len(found) - len(stale)} current, {len(stale)} stale")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Run the benchmarks of the suite and keep their records, stamped with where they were measured.
 
 Each entry runs as `python benchmarks/<script>.py ARGS --json TMP` from the repository root; a
-record it writes is checked, stamped with the git commit, date, mode and wall seconds, and kept
+record it writes is checked, stamped with the git commit it started at (dirty: tracked files
+differed from it then), date, mode and wall seconds, and kept
 as `results/NAME.json` (full mode) or `results/quick/NAME.json` (quick mode). A skipped run keeps
 the previous record; a failed one (non-zero exit, no or malformed record) is reported and the
 others still run.
@@ -86,6 +87,7 @@ def run_bench(
     script = root / "benchmarks" / f"{bench.script}.py"
     target = results_dir(mode, results) / f"{bench.name}.json"
     start = time.perf_counter()
+    measured_at = git_state(root)  # the code the run starts from, not whatever HEAD is at its end
     with tempfile.TemporaryDirectory(prefix=f"bench-{bench.name}-") as tmp:
         scratch = Path(tmp) / "record.json"
         command = [python, str(script), *args, "--json", str(scratch)]
@@ -106,7 +108,7 @@ def run_bench(
     if "skipped" in record:
         return Outcome(bench.name, "skipped", str(record["skipped"]), seconds)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    record.update(git_state(root), date=date, mode=mode, seconds=round(seconds, 1))
+    record.update(measured_at, date=date, mode=mode, seconds=round(seconds, 1))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return Outcome(
