@@ -1,11 +1,11 @@
 """Run the benchmarks of the suite and keep their records, stamped with where they were measured.
 
 Each entry runs as `python benchmarks/<script>.py ARGS --json TMP` from the repository root; a
-record it writes is checked, stamped with the git commit it started at (dirty: tracked files
-differed from it then), date, mode and wall seconds, and kept
-as `results/NAME.json` (full mode) or `results/quick/NAME.json` (quick mode). A skipped run keeps
-the previous record; a failed one (non-zero exit, no or malformed record) is reported and the
-others still run.
+record it writes is checked, stamped with the git commit it started at (dirty: the script's
+dependencies, as `stale.py` finds them, differed from it then), date, mode and wall seconds,
+and kept as `results/NAME.json` (full mode) or `results/quick/NAME.json` (quick mode). A
+skipped run keeps the previous record; a failed one (non-zero exit, no or malformed record) is
+reported and the others still run.
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def select(suite: Sequence[Bench], only: Sequence[str]) -> list[Bench]:
     return [bench for bench in suite if not only or bench.name in only]
 
 
-def git_state(root: Path = ROOT) -> dict[str, Any]:
-    """The commit the tree is at and whether tracked files differ from it."""
+def git_state(root: Path = ROOT, paths: Sequence[str] = ()) -> dict[str, Any]:
+    """The commit the tree is at and whether tracked files (under `paths`, when given) differ
+    from it."""
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
@@ -69,7 +70,7 @@ def git_state(root: Path = ROOT) -> dict[str, Any]:
 
     return {
         "commit": git("rev-parse", "HEAD") or "unknown",
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", *paths)),
     }
 
 
@@ -87,7 +88,12 @@ def run_bench(
     script = root / "benchmarks" / f"{bench.script}.py"
     target = results_dir(mode, results) / f"{bench.name}.json"
     start = time.perf_counter()
-    measured_at = git_state(root)  # the code the run starts from, not whatever HEAD is at its end
+    from benchmarks.stale import dependencies  # stale builds on this module's BenchError
+
+    # The code the run starts from (not whatever HEAD is at its end); dirty: the script's own
+    # dependencies differ from it (an edit elsewhere, e.g. to BENCHMARKS.md, does not count).
+    deps = dependencies(root, bench.script) if script.is_file() else []
+    measured_at = git_state(root, deps)
     with tempfile.TemporaryDirectory(prefix=f"bench-{bench.name}-") as tmp:
         scratch = Path(tmp) / "record.json"
         command = [python, str(script), *args, "--json", str(scratch)]

@@ -129,3 +129,24 @@ def test_a_record_is_stamped_with_the_commit_its_run_started_at(scratch: Path) -
     assert git(scratch, "rev-parse", "HEAD") != start  # the run committed ...
     record = (scratch / "r" / "c.json").read_text()
     assert f'"commit": "{start}"' in record and '"dirty": false' in record  # ... after it began
+
+
+def test_a_record_is_dirty_only_when_its_own_dependencies_were_edited(scratch: Path) -> None:
+    (scratch / "benchmarks" / "d.py").write_text(
+        "import json, sys\n\ndef never_called():\n    from graphnas.used import f\n\n"
+        "record = {'name': 'd', 'command': 'd', 'table_md': '', 'rows': []}\n"
+        "open(sys.argv[sys.argv.index('--json') + 1], 'w').write(json.dumps(record))\n"
+    )
+    (scratch / "NOTES.md").write_text("notes\n")
+    commit_all(scratch, "start")
+    bench = Bench("d", "d", (), ())
+
+    def dirty() -> bool:
+        run_bench(bench, "full", root=scratch, results=scratch / "r", python=sys.executable)
+        return '"dirty": true' in (scratch / "r" / "d.json").read_text()
+
+    (scratch / "NOTES.md").write_text("edited, not a dependency\n")
+    (scratch / "graphnas/unused.py").write_text("X = 2\n")
+    assert not dirty()
+    (scratch / "graphnas/used.py").write_text("def f():\n    return 3\n")
+    assert dirty()
