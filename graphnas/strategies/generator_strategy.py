@@ -225,18 +225,20 @@ class GeneratorStrategy(Strategy):
 
     def distribution(self) -> AutoregressiveGenerator:
         """The learned distribution: the generator, or (with `release`, once the warm-up is in)
-        a copy of it trained by `release_rounds` updates of the `release` rule on the history,
-        with its own Adam, RNG (seeded by `seed`) and surrogate; deterministic given the state."""
+        a copy of it trained by `release_rounds` updates of a fresh copy of the `release` rule,
+        each told the whole history as new, with its own Adam, RNG (seeded by `seed`) and
+        surrogate; deterministic given the state."""
         if self.release is None or len(self.history) < self.warmup:
             return self.model
         model = copy.deepcopy(self.model)
+        rule = copy.deepcopy(self.release)  # a stateful rule (baseline, last elite) starts anew
         optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
         rng = torch.Generator(device=self.device)
         rng.manual_seed(self.seed)
         surrogate = Surrogate(model.structure)
-        context = UpdateContext(self.history, (), self.trainable, rng, surrogate)
+        context = UpdateContext(self.history, self.history.entries, self.trainable, rng, surrogate)
         for _ in range(self.release_rounds):
-            self.release.update(model, optimizer, context)
+            rule.update(model, optimizer, context)
         return model
 
     def metrics(self) -> dict[str, float]:

@@ -239,3 +239,27 @@ def test_release_options_are_checked_and_a_mapping_without_a_name_is_tempered() 
         GraphPNASStrategy(NB201, release={"top_k": 5})
     with pytest.raises(ConfigError, match="release_rounds: must be >= 1, got 0"):
         GraphPNASStrategy(NB201, release=RELEASE, release_rounds=0)
+
+
+def test_a_reinforce_release_learns_from_the_whole_history_afresh_each_call() -> None:
+    evaluator = NB201TableEvaluator(NB201)
+    release = {"name": "reinforce", "steps": 5, "entropy_weight": 0.0}
+    strategy = GraphPNASStrategy(
+        NB201, seed=0, **FAST, update={"name": "elite", "top_k": 3}, release=release
+    )
+    for _ in range(20):
+        archs = strategy.ask(1)
+        strategy.tell(archs, evaluator.evaluate(archs))
+    first, second = strategy.distribution(), strategy.distribution()
+    moved = [
+        not torch.equal(v, strategy.model.state_dict()[k]) for k, v in first.state_dict().items()
+    ]
+    assert any(moved)  # the rule is told the ledger, so it trains
+    for name, value in first.state_dict().items():  # no baseline carried from the first call
+        assert torch.equal(value, second.state_dict()[name])
+    ranked = sorted(strategy.history.entries, key=lambda e: e.reward)
+    best, worst = [e.arch for e in ranked[-5:]], [e.arch for e in ranked[:5]]
+    with torch.no_grad():
+        gain_best = float((first.score(best)[0] - strategy.model.score(best)[0]).mean())
+        gain_worst = float((first.score(worst)[0] - strategy.model.score(worst)[0]).mean())
+    assert gain_best > gain_worst
