@@ -75,7 +75,9 @@ class StopRequests:
 
 @contextlib.contextmanager
 def stop_on_signals(stops: StopRequests) -> Iterator[None]:
-    """While the block runs, SIGINT and SIGTERM call `stops.request` (main thread only)."""
+    """While the block runs, SIGINT and SIGTERM call `stops.request` (main thread only); a
+    signal ignored when the block starts (e.g. SIGINT of a job started with `&` or `nohup`)
+    stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -83,7 +85,10 @@ def stop_on_signals(stops: StopRequests) -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         stops.request(signal.Signals(signum).name)
 
-    previous = {name: signal.signal(getattr(signal, name), handler) for name in STOP_SIGNALS}
+    watched = [
+        name for name in STOP_SIGNALS if signal.getsignal(getattr(signal, name)) != signal.SIG_IGN
+    ]
+    previous = {name: signal.signal(getattr(signal, name), handler) for name in watched}
     try:
         yield
     finally:

@@ -271,7 +271,8 @@ def test_sigint_stops_the_cli_with_status_130_and_resume_completes(
     reference = references["random"]
     out = tmp_path / "stopped"
     args = [*search_args(out, "random"), "evaluator.params.latency_s=0.2"]
-    handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when run from a background shell
+    # As in an interactive shell (a background shell starts us with SIGINT ignored).
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def interrupt_when_started() -> None:
         wait_for_lines(None, out / "ledger.jsonl", 2, 60)
@@ -281,12 +282,14 @@ def test_sigint_stops_the_cli_with_status_130_and_resume_completes(
     thread.start()
     try:
         status = main(["search", "--config", str(EXPERIMENT), *args])
+        handler_after = signal.getsignal(signal.SIGINT)
     finally:
         thread.join()
+        signal.signal(signal.SIGINT, outer)
     assert status == 130
     stderr = capsys.readouterr().err
     assert "interrupted by SIGINT; checkpoint written" in stderr and "Traceback" not in stderr
-    assert signal.getsignal(signal.SIGINT) == handler_before  # handlers restored
+    assert handler_after is signal.default_int_handler  # handlers restored
     assert main(["search", "--resume", str(out)]) == 0
     assert ledger_lines(out) == ledger_lines(reference)
     assert best_of(out) == best_of(reference)
