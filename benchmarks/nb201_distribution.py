@@ -6,11 +6,11 @@
 For each update rule, a `queries`-query CIFAR-10 search of experiments/nb201.yaml (per seed), then
 `samples` draws from the run's learned distribution (`strategy.distribution()`: for the recipe
 the generator after its `release` fit, for the other rows the search's generator itself) at its
-default temperature, described by
-`graphnas.sampling.report` (the `graphnas sample` report): distinct cells, novel distinct cells
-(not in the search's ledger), effective support exp(H) (exact: every one of the 15,625 cells
-scored), the share of samples in the top 5% of the space by CIFAR-10 test accuracy (>= 93.28) and
-their mean test accuracy; the uniform prior for reference. Means over seeds.
+default temperature, described by `graphnas.sampling.report` (the `graphnas sample` report):
+distinct cells, novel distinct cells (not in the search's ledger), effective support exp(H)
+(exact: every one of the 15,625 cells scored), the share of samples in the top 5% of the space by
+CIFAR-10 test accuracy (>= 93.28) and their mean test accuracy; the uniform prior for reference.
+Means over seeds.
 Goal (issue 11, the recipe's default rule): >= 250 distinct cells with >= 60% in the top 5%.
 """
 

@@ -4,9 +4,9 @@ and describe the draw with the distribution metrics of `graphnas.distribution`.
 A run directory is rebuilt from its own config (the search build's evaluator, the strategy seeded
 as the search seeded it) and checkpoint; the generator is the strategy's `distribution()` (its
 `model`, refined by its `release` rule where it has one). Novelty is measured against the run's
-ledger. Quality and top-1%/5% shares are reported where the evaluator
-knows every value of its report metric over the space (`metric_values`, e.g. a benchmark table),
-next to as many draws from the space's prior; nothing here knows any particular space or table.
+ledger. Quality and top-1%/5% shares are reported where the evaluator knows every value of its
+report metric over the space (`metric_values`, e.g. a benchmark table), next to as many draws
+from the space's prior; nothing here knows any particular space or table.
 """
 
 from __future__ import annotations
