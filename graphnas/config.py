@@ -327,14 +327,30 @@ def _normalise_components(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _reset_replaced_params(merged: DictConfig, path: list[str], value: Any) -> None:
     """An override that renames a component (`strategy=random`), or sets its whole `params` to a
-    mapping, replaces the params from the file instead of merging into them."""
+    mapping, replaces the params from the file instead of merging into them; likewise inside the
+    params, a named option set given another name (`strategy.params.update={name: reinforce}` or
+    `strategy.params.update.name=reinforce` over the recipe's `elite` options) replaces it."""
     section = path[0]
-    if section not in COMPONENT_SECTIONS or section not in merged or len(path) != 2:
+    if section not in COMPONENT_SECTIONS or section not in merged or len(path) < 2:
         return
-    node = merged[section]
-    renamed = path[1] == "name" and value != node.get("name")
-    if renamed or (path[1] == "params" and isinstance(value, Mapping)):
-        node.params = {}
+    if len(path) == 2:
+        node = merged[section]
+        renamed = path[1] == "name" and value != node.get("name")
+        if renamed or (path[1] == "params" and isinstance(value, Mapping)):
+            node.params = {}
+        return
+    if path[-1] == "name" and len(path) > 3:
+        _replace_if_renamed(merged, path[:-1], value)
+    elif isinstance(value, Mapping) and "name" in value:
+        _replace_if_renamed(merged, path, value["name"])
+
+
+def _replace_if_renamed(merged: DictConfig, path: list[str], name: Any) -> None:
+    """Empty the mapping at `path` if it names something other than `name`."""
+    key = ".".join(path)
+    node = OmegaConf.select(merged, key, default=None)
+    if isinstance(node, DictConfig) and node.get("name") != name:
+        OmegaConf.update(merged, key, {}, merge=False)
 
 
 def _parse_override(item: str) -> tuple[list[str], Any]:

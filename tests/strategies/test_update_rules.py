@@ -248,3 +248,31 @@ def test_dream_confidence_ranks_dreams_by_the_lower_confidence_bound() -> None:
     by_edges = sorted(ranks[1.0])
     assert len({rank for _, rank in by_edges}) > 1
     assert all(rank == history.rank_reward(6.5 - edges) for edges, rank in by_edges)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "strategy.params.update={name: reinforce, steps: 2}",
+        "strategy.params.update.name=reinforce",
+    ],
+)
+def test_renaming_the_recipes_rule_replaces_its_options(override) -> None:
+    config = load_search_config(RECIPE, [override, "strategy.params.update.steps=2"])
+    assert config.strategy.params["update"] == {"name": "reinforce", "steps": 2}
+    strategy = STRATEGIES.build(
+        config.strategy.name, config.strategy.params, {"space": NB201, "seed": 0}
+    )
+    assert (strategy.rule.name, strategy.rule.options.steps) == ("reinforce", 2)
+
+
+def test_overriding_the_same_rule_merges_into_its_options() -> None:
+    config = load_search_config(RECIPE, ["strategy.params.update={name: elite, top_k: 3}"])
+    assert config.strategy.params["update"] == {
+        "name": "elite",
+        "top_k": 3,
+        "steps": 10,
+        "idle_steps": 1,
+    }
+    released = load_search_config(RECIPE, ["strategy.params.release={name: elite}"])
+    assert released.strategy.params["release"] == {"name": "elite"}
