@@ -52,14 +52,21 @@ def _assign(params: dict[str, Any], path: list[str], value: Any) -> None:
 
 
 def merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `update` merged in, nested mappings key by key."""
+    """`base` with `update` merged in, nested mappings key by key; a mapping that names something
+    else (`update.name=reinforce` over the recipe's `elite` options) replaces the old one."""
     out = dict(base)
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merged(out[key], value)
+        old = out.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and _same_name(old, value):
+            out[key] = merged(old, value)
         else:
             out[key] = value
     return out
+
+
+def _same_name(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether `new` leaves the name of `old` as it is."""
+    return new.get("name", old.get("name")) == old.get("name")
 
 
 def seeds_from(text: str) -> list[int]:

@@ -57,6 +57,16 @@ def test_dotted_keys_set_nested_options_over_the_configs_own() -> None:
         parse_strategies("graphpnas:update=elite:update.steps=1")
 
 
+def test_naming_another_rule_replaces_the_configs_options() -> None:
+    (spec,) = parse_strategies("graphpnas:update.name=reinforce:update.steps=2")
+    base = load_search_config(EXPERIMENT, QUICK)
+    config = run_config(base, spec, 0, Path("/tmp/out"))
+    assert config.strategy.params["update"] == {"name": "reinforce", "steps": 2}
+    (same,) = parse_strategies("graphpnas:update.name=elite:update.steps=2")
+    kept = run_config(base, same, 0, Path("/tmp/out")).strategy.params["update"]
+    assert kept == {**base.strategy.params["update"], "steps": 2}
+
+
 def test_seeds_are_a_count_or_a_list() -> None:
     assert seeds_from("3") == [0, 1, 2]
     assert seeds_from("4,7") == [4, 7]
