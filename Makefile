@@ -31,7 +31,7 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ""
 
-# Every figure BENCHMARKS.md quotes (benchmarks/suite.py, full mode: about 20 min on an idle 2-core
+# Every figure BENCHMARKS.md quotes (benchmarks/suite.py, full mode: about 70 min on an idle 2-core
 # machine), then its tables regenerated from benchmarks/results/. bench-quick: the CI-sized mode
 # (records in benchmarks/results/quick/, BENCHMARKS.md untouched).
 bench: $(STAMP)
