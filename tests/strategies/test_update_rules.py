@@ -274,5 +274,8 @@ def test_overriding_the_same_rule_merges_into_its_options() -> None:
         "steps": 10,
         "idle_steps": 1,
     }
+
+
+def test_renaming_the_recipes_release_rule_replaces_its_options() -> None:
     released = load_search_config(RECIPE, ["strategy.params.release={name: elite}"])
     assert released.strategy.params["release"] == {"name": "elite"}
