@@ -29,7 +29,6 @@ from record import add_json_option, write_record
 RECIPE = "graphpnas (recipe)"
 LINEUP: dict[str, list[str]] = {
     RECIPE: [],
-    "graphpnas recipe with explore=0 (pool only)": ["strategy.params.explore=0"],
     "graphpnas elite (original rule)": [
         "strategy.params.update={name: elite, top_k: 5, steps: 10, idle_steps: 1}",
         "strategy.params.propose=sample",

@@ -8,9 +8,6 @@
   order, or most likely first with `propose: likely`), so no budget is spent on a known network
   and proposals follow the generator conditioned on novelty; when a pool holds nothing new a
   4x larger one is drawn (`rounds` sizes), then hotter ones, and a prior draw is the last resort;
-  with `propose: surrogate` the pool's unseen graphs, joined by the unseen ones among `explore`
-  prior draws, are ranked by a GP's expected improvement and the best is taken (the generator
-  proposes where it learned to look, the prior draws let the GP reach regions it has left);
 - every told batch updates the generator by the chosen rule (`update_rules/`), once the warm-up
   results are in; the generator and its optimizer persist across updates;
 - `distribution()` is what the search learned, the model `graphnas sample` draws from: the
@@ -57,8 +54,7 @@ class GeneratorStrategy(Strategy):
 
     Loop options: `warmup` prior draws, Adam `lr`, `pool` samples per draw, `propose` mode,
     `rounds` growing pools, `propose_temperature` of the pools (sharper than the generator's own
-    temperature: proposals exploit while the learned distribution stays broad), `explore` prior
-    draws joining a surrogate-ranked pool (the other modes rank nothing and ignore it); `generator`
+    temperature: proposals exploit while the learned distribution stays broad); `generator`
     options go to the generator class, `update` names the
     rule (`"elite"`) or gives it with its options (`{name: elite, top_k: 5}`), see
     `graphnas.strategies.update_rules`; `release` (given the same way, `tempered` when a mapping
@@ -83,7 +79,6 @@ class GeneratorStrategy(Strategy):
         propose: str = "sample",
         rounds: int = 3,
         propose_temperature: float | None = None,
-        explore: int = 0,
         generator: dict[str, Any] | None = None,
         release: str | dict[str, Any] | None = None,
         release_rounds: int = 10,
@@ -94,8 +89,6 @@ class GeneratorStrategy(Strategy):
             raise ConfigError("warmup must be >= 0, pool and rounds >= 1, lr > 0")
         if propose_temperature is not None and not propose_temperature > 0:
             raise ConfigError(f"propose_temperature: must be > 0, got {propose_temperature}")
-        if explore < 0:
-            raise ConfigError(f"explore: must be >= 0, got {explore}")
         if release_rounds < 1:
             raise ConfigError(f"release_rounds: must be >= 1, got {release_rounds}")
         self.rule = build_update_rule(update or self.default_update, self.default_update)
@@ -110,7 +103,6 @@ class GeneratorStrategy(Strategy):
         self.propose = propose
         self.rounds = int(rounds)
         self.propose_temperature = propose_temperature
-        self.explore = int(explore)
         self.generator_options = dict(generator or {})
         self.rng = make_rng(seed)
         self.torch_rng = torch.Generator(device=self.device)
@@ -164,8 +156,7 @@ class GeneratorStrategy(Strategy):
     def _novel_samples(self, n: int) -> list[ArchGraph]:
         """n generator samples of networks not known yet: draws from p(G | G unseen) by growing
         pools at the proposal temperature, then hotter pools, then the prior; with
-        `propose: surrogate` the novel graphs of the pool and of `explore` prior draws are ranked
-        by expected improvement."""
+        `propose: surrogate` the novel graphs of the pool are ranked by expected improvement."""
         candidates: list[tuple[ArchGraph, str]] = []
         digests: dict[ArchGraph, str] = {}  # a pool repeats graphs: hash each once
         for size, temperature in self._pool_schedule(n):
@@ -185,25 +176,9 @@ class GeneratorStrategy(Strategy):
             if len(candidates) >= n:
                 break
         if self.propose == "surrogate":
-            candidates = self._by_expected_improvement(candidates + self._novel_draws(candidates))
+            candidates = self._by_expected_improvement(candidates)
         picked = [self._remember(arch, digest) for arch, digest in candidates[:n]]
         return picked + [self._novel_prior() for _ in range(n - len(picked))]
-
-    def _novel_draws(self, candidates: list[tuple[ArchGraph, str]]) -> list[tuple[ArchGraph, str]]:
-        """(graph, hash) of the unseen graphs among `explore` prior draws that are not in
-        `candidates` and that the generator's masks can encode (the surrogate's features)."""
-        taken = {digest for _, digest in candidates}
-        found: list[tuple[ArchGraph, str]] = []
-        for _ in range(self.explore):
-            arch = self.space.sample_prior(self.rng)
-            digest = self.history.hash(arch)
-            if digest not in taken and not self.history.known(digest):
-                taken.add(digest)
-                found.append((arch, digest))
-        if not found:
-            return found
-        _, problems = self.model.structure.encode([arch for arch, _ in found])
-        return [pair for pair, problem in zip(found, problems, strict=True) if not problem]
 
     def _by_expected_improvement(
         self, candidates: list[tuple[ArchGraph, str]]

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from graphnas.errors import ConfigError
 from graphnas.evaluators.nb201_table import NB201TableEvaluator
 from graphnas.generators.structure import GenerationStructure
 from graphnas.spaces import load_space
@@ -75,44 +74,3 @@ def test_surrogate_proposals_are_novel_valid_and_deterministic() -> None:
 
     codes = run()
     assert len(set(codes)) == 15 and run() == codes
-
-
-def test_explore_adds_unseen_prior_cells_outside_the_pool() -> None:
-    evaluator = NB201TableEvaluator(NB201)
-    strategy = GraphPNASStrategy(NB201, seed=2, warmup=5, propose="surrogate", explore=30)
-    for _ in range(8):
-        archs = strategy.ask(1)
-        strategy.tell(archs, evaluator.evaluate(archs))
-    pool = [
-        (a, strategy.history.hash(a)) for a in strategy.model.sample(8, strategy.torch_rng).archs
-    ]
-    draws = strategy._novel_draws(pool)
-    digests = [d for _, d in draws]
-    assert 20 < len(draws) <= 30 and len(set(digests)) == len(digests)
-    assert not {d for _, d in pool} & set(digests)
-    assert not any(strategy.history.known(d) for d in digests)
-
-
-def test_explore_draws_are_ranked_with_the_pool() -> None:
-    evaluator = NB201TableEvaluator(NB201)
-    strategy = GraphPNASStrategy(NB201, seed=3, warmup=5, pool=1, propose="surrogate", explore=64)
-    for _ in range(6):
-        archs = strategy.ask(1)
-        strategy.tell(archs, evaluator.evaluate(archs))
-    ranked: list[list] = []
-    rank = strategy._by_expected_improvement
-
-    def spy(candidates: list) -> list:
-        ranked.append(list(candidates))
-        return rank(candidates)
-
-    strategy._by_expected_improvement = spy  # type: ignore[method-assign]
-    proposal = strategy.ask(1)[0]
-    assert len(ranked) == 1 and len(ranked[0]) > 50  # the 1-sample pool plus the draws
-    gain = strategy.surrogate.expected_improvement([arch for arch, _ in ranked[0]])
-    assert strategy.history.hash(proposal) == ranked[0][int(gain.argmax())][1]
-
-
-def test_explore_must_not_be_negative() -> None:
-    with pytest.raises(ConfigError, match="explore: must be >= 0"):
-        GraphPNASStrategy(NB201, propose="surrogate", explore=-1)
