@@ -8,6 +8,9 @@
   order, or most likely first with `propose: likely`), so no budget is spent on a known network
   and proposals follow the generator conditioned on novelty; when a pool holds nothing new a
   4x larger one is drawn (`rounds` sizes), then hotter ones, and a prior draw is the last resort;
+  with `propose: surrogate` the pool's unseen graphs, joined by `mutants` unseen mutations
+  (`space.mutate`) of the MUTANT_PARENTS best evaluated ones, are ranked by a GP's expected
+  improvement and the best is taken (the generator proposes broadly, the mutants refine locally);
 - every told batch updates the generator by the chosen rule (`update_rules/`), once the warm-up
   results are in; the generator and its optimizer persist across updates;
 - `distribution()` is what the search learned, the model `graphnas sample` draws from: the
@@ -46,6 +49,7 @@ PRIOR_TRIES = 1000
 GROW = 4
 HOT_ROUNDS = 3
 HOTTER = 1.5
+MUTANT_PARENTS = 5
 RELEASE_DEFAULT = "tempered"
 
 
@@ -54,7 +58,8 @@ class GeneratorStrategy(Strategy):
 
     Loop options: `warmup` prior draws, Adam `lr`, `pool` samples per draw, `propose` mode,
     `rounds` growing pools, `propose_temperature` of the pools (sharper than the generator's own
-    temperature: proposals exploit while the learned distribution stays broad); `generator`
+    temperature: proposals exploit while the learned distribution stays broad), `mutants` joining
+    a surrogate-ranked pool (the other modes rank nothing and ignore it); `generator`
     options go to the generator class, `update` names the
     rule (`"elite"`) or gives it with its options (`{name: elite, top_k: 5}`), see
     `graphnas.strategies.update_rules`; `release` (given the same way, `tempered` when a mapping
@@ -79,6 +84,7 @@ class GeneratorStrategy(Strategy):
         propose: str = "sample",
         rounds: int = 3,
         propose_temperature: float | None = None,
+        mutants: int = 0,
         generator: dict[str, Any] | None = None,
         release: str | dict[str, Any] | None = None,
         release_rounds: int = 10,
@@ -89,6 +95,8 @@ class GeneratorStrategy(Strategy):
             raise ConfigError("warmup must be >= 0, pool and rounds >= 1, lr > 0")
         if propose_temperature is not None and not propose_temperature > 0:
             raise ConfigError(f"propose_temperature: must be > 0, got {propose_temperature}")
+        if mutants < 0:
+            raise ConfigError(f"mutants: must be >= 0, got {mutants}")
         if release_rounds < 1:
             raise ConfigError(f"release_rounds: must be >= 1, got {release_rounds}")
         self.rule = build_update_rule(update or self.default_update, self.default_update)
@@ -103,6 +111,7 @@ class GeneratorStrategy(Strategy):
         self.propose = propose
         self.rounds = int(rounds)
         self.propose_temperature = propose_temperature
+        self.mutants = int(mutants)
         self.generator_options = dict(generator or {})
         self.rng = make_rng(seed)
         self.torch_rng = torch.Generator(device=self.device)
@@ -156,7 +165,8 @@ class GeneratorStrategy(Strategy):
     def _novel_samples(self, n: int) -> list[ArchGraph]:
         """n generator samples of networks not known yet: draws from p(G | G unseen) by growing
         pools at the proposal temperature, then hotter pools, then the prior; with
-        `propose: surrogate` the novel graphs of the pool are ranked by expected improvement."""
+        `propose: surrogate` the novel graphs of the pool and `mutants` novel mutations are ranked
+        by expected improvement."""
         candidates: list[tuple[ArchGraph, str]] = []
         digests: dict[ArchGraph, str] = {}  # a pool repeats graphs: hash each once
         for size, temperature in self._pool_schedule(n):
@@ -176,9 +186,30 @@ class GeneratorStrategy(Strategy):
             if len(candidates) >= n:
                 break
         if self.propose == "surrogate":
-            candidates = self._by_expected_improvement(candidates)
+            candidates = self._by_expected_improvement(candidates + self._novel_mutants(candidates))
         picked = [self._remember(arch, digest) for arch, digest in candidates[:n]]
         return picked + [self._novel_prior() for _ in range(n - len(picked))]
+
+    def _novel_mutants(
+        self, candidates: list[tuple[ArchGraph, str]]
+    ) -> list[tuple[ArchGraph, str]]:
+        """Up to `mutants` (mutation, hash) pairs, unseen and not in `candidates`: one mutation
+        each of the MUTANT_PARENTS best evaluated graphs in turn, best first; a mutation the
+        generator's masks cannot encode (no features for the surrogate) is left out."""
+        ranked = sorted((e for e in self.history.entries if e.ok), key=lambda e: -e.reward)
+        parents = ranked[:MUTANT_PARENTS]
+        taken = {digest for _, digest in candidates}
+        found: list[tuple[ArchGraph, str]] = []
+        for i in range(self.mutants if parents else 0):
+            child = self.space.mutate(parents[i % len(parents)].arch, self.rng)
+            digest = self.history.hash(child)
+            if digest not in taken and not self.history.known(digest):
+                taken.add(digest)
+                found.append((child, digest))
+        if not found:
+            return found
+        _, problems = self.model.structure.encode([child for child, _ in found])
+        return [pair for pair, problem in zip(found, problems, strict=True) if not problem]
 
     def _by_expected_improvement(
         self, candidates: list[tuple[ArchGraph, str]]

@@ -2,11 +2,14 @@
 
 Features: every decision a `GenerationStructure` makes for a graph, one-hot and flattened in a
 fixed layout ([n, F] float64: per block, each decided node op, each edge that may or may not exist
-and each edge label), so any space a generator can produce has a fixed-width encoding and two
-graphs differing in d decisions are at squared distance 2d. The GP (squared-exponential kernel on
-those features, standardised targets, the length scale picked by marginal likelihood from a short
-grid) is fitted on the evaluated graphs; `expected_improvement` ranks candidates. `Surrogate`
-ties them to a search's history (features cached by canonical hash).
+and each edge label), then per block how often each node op and each edge label occurs; so any
+space a generator can produce has a fixed-width encoding, two graphs differing in d decisions are
+at squared distance 2d plus the change in their op counts, and graphs with the same ops wired
+differently are near each other (op counts alone predict much of NB201). The GP
+(squared-exponential kernel on those features, standardised targets, the length scale picked by
+marginal likelihood from a short grid) is fitted on the evaluated graphs;
+`expected_improvement` ranks candidates. `Surrogate` ties them to a search's history (features
+cached by canonical hash).
 """
 
 from __future__ import annotations
@@ -26,11 +29,11 @@ NOISE = 1e-2
 
 
 def decision_features(structure: GenerationStructure, archs: Sequence[ArchGraph]) -> torch.Tensor:
-    """[n, F] float64 one-hot decisions of `archs` (see the module docstring)."""
+    """[n, F] float64 one-hot decisions of `archs`, then their op counts (module docstring)."""
     tensors, _ = structure.encode(archs)
     device = tensors.adj.device
     blocks = structure.num_blocks
-    parts = []
+    parts, counts = [], []
     for s in range(blocks):  # rows s, s + S, ... are block s of each graph
         decide = structure.decide_op[s].to(device)  # [n]
         free = (structure.allowed[s] & ~structure.forced[s]).to(device)  # [n, n]
@@ -38,14 +41,20 @@ def decision_features(structure: GenerationStructure, archs: Sequence[ArchGraph]
         node_op, adj, edge_op = (
             t[s::blocks] for t in (tensors.node_op, tensors.adj, tensors.edge_op)
         )
+        node_counts = label_counts = None
         if structure.node_vocab:
             ops = F.one_hot(node_op.clamp(min=0), len(structure.node_vocab))
-            parts.append((ops * (node_op >= 0).unsqueeze(-1))[:, decide].flatten(1))
+            decided = (ops * (node_op >= 0).unsqueeze(-1))[:, decide]  # [n, d, V]
+            parts.append(decided.flatten(1))
+            node_counts = decided.sum(1)  # [n, V]
         parts.append(adj[:, free].to(torch.long))
         if structure.edge_vocab:
             labels = F.one_hot(edge_op.clamp(min=0), len(structure.edge_vocab))
-            parts.append((labels * (edge_op >= 0).unsqueeze(-1))[:, allowed].flatten(1))
-    return torch.cat(parts, dim=1).to(torch.float64)
+            labelled = (labels * (edge_op >= 0).unsqueeze(-1))[:, allowed]  # [n, e, L]
+            parts.append(labelled.flatten(1))
+            label_counts = labelled.sum(1)  # [n, L]
+        counts += [c for c in (label_counts, node_counts) if c is not None]
+    return torch.cat(parts + counts, dim=1).to(torch.float64)
 
 
 class GaussianProcess:

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import torch
 
+from graphnas.errors import ConfigError
 from graphnas.evaluators.nb201_table import NB201TableEvaluator
 from graphnas.generators.structure import GenerationStructure
 from graphnas.spaces import load_space
+from graphnas.strategies.generator_strategy import MUTANT_PARENTS
 from graphnas.strategies.graphpnas import GraphPNASStrategy
 from graphnas.strategies.surrogate import (
     GaussianProcess,
@@ -22,14 +24,21 @@ NB201 = load_space("nb201")
 STRUCTURE = GenerationStructure(NB201)
 
 
-def test_cells_differing_in_d_edges_are_at_squared_distance_2d() -> None:
+def test_features_are_one_hot_decisions_then_op_counts() -> None:
     base = ["nor_conv_3x3"] * 6
-    one = ["skip_connect", *base[1:]]  # a label change
-    two = ["none", "avg_pool_3x3", *base[2:]]  # an edge removed and a label change
-    x = decision_features(STRUCTURE, [NB201.from_ops(o) for o in (base, one, two)])
-    assert x.shape == (3, 6 + 6 * 4) and x.dtype == torch.float64
-    assert set(x.unique().tolist()) == {0.0, 1.0}
-    assert torch.cdist(x[:1], x[1:]).square().tolist()[0] == pytest.approx([2.0, 4.0])
+    one = ["skip_connect", *base[1:]]  # a label change: 2 one-hot, 2 count
+    two = ["none", "avg_pool_3x3", *base[2:]]  # an edge removed, a label changed: 4 + 5
+    swapped = [base[0], "skip_connect", *base[2:]]  # `one` wired differently: 4 + 0 from `one`
+    x = decision_features(STRUCTURE, [NB201.from_ops(o) for o in (base, one, two, swapped)])
+    labels = STRUCTURE.edge_vocab
+    assert x.shape == (4, 6 + 6 * 4 + len(labels)) and x.dtype == torch.float64
+    counts = x[:, -len(labels) :]
+    for row, ops in zip(counts, (base, one, two, swapped), strict=True):
+        assert row.tolist() == [float(ops.count(label)) for label in labels]
+    assert set(x[:, : -len(labels)].unique().tolist()) == {0.0, 1.0}
+    squared = torch.cdist(x, x).square()
+    assert squared[0, 1:3].tolist() == pytest.approx([4.0, 9.0])
+    assert float(squared[1, 3]) == pytest.approx(4.0)
 
 
 def test_features_of_randwire_stages_have_one_fixed_width() -> None:
@@ -74,3 +83,24 @@ def test_surrogate_proposals_are_novel_valid_and_deterministic() -> None:
 
     codes = run()
     assert len(set(codes)) == 15 and run() == codes
+
+
+def test_mutants_are_unseen_single_mutations_of_the_best_cells() -> None:
+    evaluator = NB201TableEvaluator(NB201)
+    strategy = GraphPNASStrategy(NB201, seed=1, warmup=8, propose="surrogate", mutants=40)
+    for _ in range(10):
+        archs = strategy.ask(1)
+        strategy.tell(archs, evaluator.evaluate(archs))
+    best = sorted(strategy.history.entries, key=lambda e: -e.reward)[:MUTANT_PARENTS]
+    parents = [NB201.to_ops(e.arch) for e in best]
+    mutants = strategy._novel_mutants([])
+    assert 0 < len(mutants) <= 40 and len({d for _, d in mutants}) == len(mutants)
+    for child, digest in mutants:
+        assert not strategy.history.known(digest)
+        code = NB201.to_ops(child)
+        assert min(sum(a != b for a, b in zip(code, p, strict=True)) for p in parents) == 1
+
+
+def test_mutants_must_not_be_negative() -> None:
+    with pytest.raises(ConfigError, match="mutants: must be >= 0"):
+        GraphPNASStrategy(NB201, propose="surrogate", mutants=-1)
