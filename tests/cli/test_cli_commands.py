@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,8 @@ def test_export_wandb_attaches_to_the_search_run(
     argv = ["export", "run", "--format", "png", "--out", "run/best.png", "--wandb"]
     assert run_cli(capsys, *argv)[0] == 0
     runs = sorted(p.name for p in (workdir / "run" / "wandb").glob("offline-run-*"))
-    assert len(runs) == 2 and all(name.endswith(recorded["id"]) for name in runs)
+    # wandb adds "-1" to the second folder's name when both runs start within one second
+    same_run = re.compile(rf"offline-run-\d{{8}}_\d{{6}}-{re.escape(recorded['id'])}(-\d+)?")
+    assert len(runs) == 2 and all(same_run.fullmatch(name) for name in runs)
     pictures = list((workdir / "run" / "wandb").glob("offline-run-*/files/media/**/*.png"))
     assert pictures and all(p.stat().st_size > 0 for p in pictures)  # the export's drawing
