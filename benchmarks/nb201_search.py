@@ -96,6 +96,7 @@ def table(
 ) -> str:
     here = [r for r in rows if r["dataset"] == dataset]
     by = {label: [r for r in here if r["strategy"] == label] for label in labels}
+    tests = {label: [r["test_accuracy"] for r in by[label]] for label in labels}
     lines = [
         f"**{dataset}**, seeds {seeds[0]}-{seeds[-1]}",
         "",
@@ -104,13 +105,12 @@ def table(
         "|---|---|---|---|---|---|",
     ]
     for label in labels:
-        values = [r["test_accuracy"] for r in by[label]]
+        values = tests[label]
         spread = f" ± {statistics.stdev(values):.3f}" if len(values) > 1 else ""
         cell = "—"
         verdict = ""
         if label != RECIPE and RECIPE in by:
-            recipe = [r["test_accuracy"] for r in by[RECIPE]]
-            diff, se = paired(recipe, values)
+            diff, se = paired(tests[RECIPE], values)
             cell = f"{diff:+.3f} ± {se:.3f}"
             verdict = "yes" if diff > 2 * se else "no"
         found = sum(r["reward"] >= optimum["reward"] for r in by[label])

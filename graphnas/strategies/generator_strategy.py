@@ -196,8 +196,7 @@ class GeneratorStrategy(Strategy):
         """Up to `mutants` (mutation, hash) pairs, unseen and not in `candidates`: one mutation
         each of the MUTANT_PARENTS best evaluated graphs in turn, best first; a mutation the
         generator's masks cannot encode (no features for the surrogate) is left out."""
-        ranked = sorted((e for e in self.history.entries if e.ok), key=lambda e: -e.reward)
-        parents = ranked[:MUTANT_PARENTS]
+        parents = self.history.top(MUTANT_PARENTS)
         taken = {digest for _, digest in candidates}
         found: list[tuple[ArchGraph, str]] = []
         for i in range(self.mutants if parents else 0):
